@@ -1,0 +1,98 @@
+"""Grad mode and anomaly mode: the two switches the engine reads on every op.
+
+``Function.apply`` records a graph node only when grad mode is on and an input requires
+grad; ``no_grad`` turns recording off (inference, optimiser updates), ``enable_grad`` turns
+it back on inside a ``no_grad`` block. Anomaly mode (``detect_anomaly``) makes every op check
+its output, and every backward its gradients, for NaN and inf.
+
+The flags are plain module attributes read as ``grad_mode.enabled``: one attribute lookup
+per op, the cheapest switch Python offers. autocnn is single-threaded by design.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+enabled: bool = True
+anomaly: bool = False
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph that backward needs."""
+    return enabled
+
+
+class _GradModeContext:
+    """Sets grad mode for a ``with`` block or, used as a decorator, for a function's body."""
+
+    _mode: bool
+
+    def __new__(cls, func: Callable | None = None):
+        self = super().__new__(cls)
+        if func is not None:  # used bare, as ``@no_grad``
+            return self(func)
+        return self
+
+    def __init__(self, func: Callable | None = None) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> _GradModeContext:
+        global enabled
+        self._saved.append(enabled)
+        enabled = self._mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global enabled
+        enabled = self._saved.pop()
+
+    def __call__(self, func: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            global enabled
+            saved, enabled = enabled, mode
+            try:
+                return func(*args, **kwargs)
+            finally:
+                enabled = saved
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - named as the PyTorch context users know
+    """Do not record the graph: ``with ac.no_grad(): ...`` or ``@ac.no_grad()``.
+
+    Inside, results never require grad and nothing is saved for backward, so inference and
+    parameter updates cost no memory for the graph.
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Record the graph again inside a ``no_grad`` block (also a decorator)."""
+
+    _mode = True
+
+
+class set_grad_enabled:  # noqa: N801
+    """Set grad mode to ``mode`` for a ``with`` block."""
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = bool(mode)
+        self._saved = enabled
+
+    def __enter__(self) -> set_grad_enabled:
+        global enabled
+        self._saved, enabled = enabled, self._mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global enabled
+        enabled = self._saved

@@ -1,0 +1,52 @@
+"""Which module made which node: the record ``viz`` uses to draw modules as clusters.
+
+``nn.Module.__call__`` calls ``tag_scope(outputs, inputs, module)`` after its forward: every
+node created between the module's inputs and its outputs gets ``module`` prepended to its
+``scope`` tuple. Inner modules finish first, so a node made by a ``Conv2d`` inside a
+``Sequential`` ends with ``scope == (sequential, conv)``: outermost first, innermost last.
+
+Tagging walks back from the outputs and stops at the inputs' nodes, so it touches only the
+nodes this call created; it runs only when a graph was recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autocnn.autograd.function import Function
+from autocnn.autograd.tensor import Tensor
+
+
+def _tensors(value: Any) -> list[Tensor]:
+    """The tensors in a (possibly nested) output or argument structure."""
+    found: list[Tensor] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            found.append(item)
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
+def tag_scope(outputs: Any, inputs: Any, owner: object) -> None:
+    """Prepend ``owner`` to the ``scope`` of every node between ``inputs`` and ``outputs``."""
+    stop = {id(t.grad_fn) for t in _tensors(inputs) if t.grad_fn is not None}
+    stack = [t.grad_fn for t in _tensors(outputs) if t.grad_fn is not None]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        key = id(node)
+        if key in seen or key in stop:
+            continue
+        seen.add(key)
+        node.scope = (owner, *node.scope) if node.scope else (owner,)
+        stack.extend(e for e in node.next_edges if isinstance(e, Function))
+
+
+def scope_of(node: Function) -> tuple:
+    """The modules that made ``node``, outermost first (empty outside any module)."""
+    return node.scope or ()

@@ -1,0 +1,780 @@
+"""``Tensor``: a NumPy array plus what reverse-mode autodiff needs to know about it.
+
+A tensor holds ``.data`` (an ``np.ndarray``), ``.requires_grad``, ``.grad_fn`` (the node of
+the primitive that produced it, ``None`` for leaves) and, for leaves, ``.grad``. Operators
+and methods run primitives from ``autocnn.ops``; the few that are compositions (``mean``,
+``var``, ``sqrt``, ``softmax``, ...) are written here from those primitives, so every one of
+them has a backward without writing one.
+
+Constructors (``tensor``, ``zeros``, ``randn``, ...) live here too. The default floating
+dtype is float32; float64 is kept when given (gradcheck works in float64).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autocnn import random as _random
+from autocnn.autograd import grad_mode
+
+DEFAULT_DTYPE = np.dtype(np.float32)
+
+_REQUIRES_GRAD_KINDS = "fcO"  # floating, complex, and object (symbolic SymPy entries)
+
+
+def _check_requires_grad(dtype: np.dtype, where: str) -> None:
+    if dtype.kind not in _REQUIRES_GRAD_KINDS:
+        raise TypeError(
+            f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
+            "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
+        )
+
+
+def _to_dtype(dtype: Any, where: str) -> np.dtype | None:
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{where}: dtype must be a NumPy dtype or its name, got {dtype!r}") from exc
+
+
+def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.ndarray:
+    """Convert user data to an array with autocnn's dtype rules (float32 unless given)."""
+    if isinstance(data, Tensor):
+        arr = data.data
+        return arr.astype(dtype if dtype is not None else arr.dtype, copy=copy)
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
+        if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+            raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
+        return arr
+    if isinstance(data, (str, bytes, dict, set)) or data is None:
+        raise TypeError(
+            f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected a "
+            "number, a (nested) list of numbers, a NumPy array or a Tensor"
+        )
+    try:
+        arr = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(
+            f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
+            "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
+        ) from exc
+    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+        raise TypeError(
+            f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
+            "numbers (ragged lists and strings cannot become tensors)"
+        )
+    if dtype is None and arr.dtype == np.float64:
+        arr = arr.astype(DEFAULT_DTYPE)  # Python floats become float32, as in PyTorch
+    return arr
+
+
+def _is_symbolic(arr: np.ndarray) -> bool:
+    """Object arrays are allowed when they hold SymPy expressions or exact numbers."""
+    import fractions
+
+    import sympy
+
+    flat = arr.reshape(-1)
+    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number)) for v in flat)
+
+
+def _as_tensor_arg(value: Any, where: str) -> Any:
+    """Operands of operators: Tensors and numbers pass; lists and arrays become arrays."""
+    if isinstance(value, (Tensor, numbers.Number, np.ndarray)):
+        return value
+    if isinstance(value, np.generic):
+        return value
+    return _to_array(value, None, where, copy=False)
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Make one with ``ac.tensor(data, requires_grad=False, dtype=None)``. Operations on tensors
+    that require grad build a graph; ``backward()`` walks it in reverse and leaves gradients
+    in the ``.grad`` of every leaf that requires grad.
+    """
+
+    __slots__ = ("__weakref__", "_requires_grad", "_vbox", "data", "grad", "grad_fn", "name")
+
+    # NumPy must not treat a Tensor as a sequence: `array * tensor` calls Tensor.__rmul__.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        arr = _to_array(data, _to_dtype(dtype, "Tensor"), "Tensor", copy=False)
+        if requires_grad:
+            _check_requires_grad(arr.dtype, "Tensor")
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self.name = name
+        self._requires_grad = bool(requires_grad)
+        self._vbox = None
+
+    # ------------------------------------------------------------------ fast constructors
+    @classmethod
+    def _constant(cls, arr: np.ndarray) -> Tensor:
+        t = object.__new__(Tensor)
+        t.data = arr
+        t.grad = None
+        t.grad_fn = None
+        t.name = None
+        t._requires_grad = False
+        t._vbox = None
+        return t
+
+    @classmethod
+    def _from_node(cls, arr: np.ndarray, node: Any) -> Tensor:
+        t = object.__new__(Tensor)
+        t.data = arr
+        t.grad = None
+        t.grad_fn = node
+        t.name = None
+        t._requires_grad = True
+        t._vbox = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "requires_grad: cannot turn off requires_grad of a non-leaf tensor (it was "
+                "computed from tensors that require grad); use .detach() instead"
+            )
+        if value:
+            _check_requires_grad(self.data.dtype, "requires_grad")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return the tensor."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (their ``.grad`` is filled)."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size along each axis."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the entries."""
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """The number of entries (as ``ndarray.size``)."""
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed."""
+        return self.transpose()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __hash__(self) -> int:
+        return id(self)  # identity, as PyTorch: `==` is elementwise, so equality can't hash
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} entries is ambiguous; "
+                "use (t == x).all() style reductions on .numpy()"
+            )
+        return bool(self.data.reshape(()))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != DEFAULT_DTYPE:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ------------------------------------------------------------------ conversion
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-entry tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only a tensor with one entry converts to a Python number, "
+                f"got shape {self.data.shape}"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The entries as (nested) Python lists."""
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, with no history and no grad."""
+        t = Tensor._constant(self.data)
+        t._vbox = self._version_box()
+        t.name = self.name
+        return t
+
+    def clone(self) -> Tensor:
+        """A copy of the data that keeps the history (gradients flow back through it)."""
+        return self * 1 if self._requires_grad else Tensor._constant(self.data.copy())
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The tensor converted to ``dtype`` (differentiable between floating dtypes)."""
+        dt = _to_dtype(dtype, "astype")
+        if dt == self.data.dtype:
+            return self
+        return _ops.Cast.apply(self, dtype=dt)
+
+    def float(self) -> Tensor:
+        """The tensor as float32."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """The tensor as float64."""
+        return self.astype(np.float64)
+
+    # ------------------------------------------------------------------ versions (in place)
+    def _version_box(self) -> list[int]:
+        """The shared counter that in-place changes bump (views and detach share it)."""
+        box = self._vbox
+        if box is None:
+            box = self._vbox = [0]
+        return box
+
+    def _bump_version(self) -> None:
+        """Record that ``.data`` was changed in place (optimisers call this)."""
+        box = self._vbox
+        if box is not None:
+            box[0] += 1
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vbox is None else self._vbox[0]
+
+    def _inplace(self, op: str, value: Any, fn: Any) -> Tensor:
+        if grad_mode.enabled and self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad cannot be changed in place while "
+                    "the graph is being recorded; do the update inside `with ac.no_grad():`"
+                )
+            # A non-leaf: record the out-of-place op; `x += y` then rebinds x to the result.
+            return fn(self, value)
+        other = value.data if isinstance(value, Tensor) else np.asarray(value)
+        result = fn(Tensor._constant(self.data), Tensor._constant(other)).data
+        if result.shape != self.data.shape:
+            raise ValueError(
+                f"{op}: the result of shape {result.shape} does not fit in place into a "
+                f"tensor of shape {self.data.shape}"
+            )
+        np.copyto(self.data, result, casting="same_kind")
+        self._bump_version()
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace("+=", other, lambda a, b: a + b)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace("-=", other, lambda a, b: a - b)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace("*=", other, lambda a, b: a * b)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace("/=", other, lambda a, b: a / b)
+
+    def add_(self, other: Any) -> Tensor:
+        """In place ``self += other`` (not allowed on tensors in a recorded graph)."""
+        return self._inplace_strict("add_", other, lambda a, b: a + b)
+
+    def sub_(self, other: Any) -> Tensor:
+        """In place ``self -= other``."""
+        return self._inplace_strict("sub_", other, lambda a, b: a - b)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place ``self *= other``."""
+        return self._inplace_strict("mul_", other, lambda a, b: a * b)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place ``self /= other``."""
+        return self._inplace_strict("div_", other, lambda a, b: a / b)
+
+    def copy_(self, other: Any) -> Tensor:
+        """Copy ``other``'s values into this tensor in place."""
+        return self._inplace_strict("copy_", other, lambda a, b: b.broadcast_to(a.shape))
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every entry to ``value`` in place."""
+        return self._inplace_strict("fill_", value, lambda a, b: b.broadcast_to(a.shape))
+
+    def zero_(self) -> Tensor:
+        """Set every entry to zero in place."""
+        return self.fill_(0)
+
+    def _inplace_strict(self, op: str, value: Any, fn: Any) -> Tensor:
+        if grad_mode.enabled and self._requires_grad:
+            raise RuntimeError(
+                f"{op}: cannot change a tensor that requires grad in place while the graph is "
+                "being recorded; use the out-of-place operator, or do it under ac.no_grad()"
+            )
+        return self._inplace(op, value, fn)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if grad_mode.enabled and self._requires_grad:
+            raise RuntimeError(
+                "setitem: cannot assign into a tensor that requires grad while the graph is "
+                "being recorded; build the new tensor out of place, or assign under "
+                "ac.no_grad()"
+            )
+        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+        self._bump_version()
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is dL/d(self) and may be left out only for a one-entry tensor.
+        ``retain_graph`` keeps the saved values for another backward (default: only when
+        ``create_graph``); ``create_graph`` records the backward pass itself, so the
+        gradients can be differentiated again.
+        """
+        from autocnn.autograd import engine
+
+        engine.backward_from(self, gradient, retain_graph, create_graph)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, _as_tensor_arg(other, "add"))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(_as_tensor_arg(other, "add"), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(self, _ops.Neg.apply(_as_tensor_arg(other, "sub")))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.Add.apply(_as_tensor_arg(other, "sub"), _ops.Neg.apply(self))
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(self, _as_tensor_arg(other, "mul"))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.Mul.apply(_as_tensor_arg(other, "mul"), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(self, _as_tensor_arg(other, "div"))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.Div.apply(_as_tensor_arg(other, "div"), self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return _ops.Pow.apply(self, _as_tensor_arg(exponent, "pow"))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _ops.Pow.apply(_as_tensor_arg(base, "pow"), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(self, _as_tensor_arg(other, "matmul"))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.MatMul.apply(_as_tensor_arg(other, "matmul"), self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # comparisons give boolean tensors and are never differentiated
+    def _compare(self, other: Any, ufunc: np.ufunc) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else _as_tensor_arg(other, "compare")
+        return Tensor._constant(np.asarray(ufunc(self.data, other)))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # ------------------------------------------------------------------ elementwise
+    def exp(self) -> Tensor:
+        """e ** x, entry by entry."""
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """The natural logarithm, entry by entry."""
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """The square root: a composition, x ** 0.5."""
+        return _ops.Pow.apply(self, 0.5)
+
+    def abs(self) -> Tensor:
+        """|x|, entry by entry (its gradient at 0 is 0)."""
+        return _ops.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        """The hyperbolic tangent, entry by entry."""
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x), entry by entry."""
+        return _ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0): the maximum primitive against the constant 0 (gradient 0 at x = 0)."""
+        return _ops.Maximum.apply(self, 0.0)
+
+    def maximum(self, other: Any) -> Tensor:
+        """The larger of two tensors, entry by entry (a tie sends the gradient to ``other``)."""
+        return _ops.Maximum.apply(self, _as_tensor_arg(other, "maximum"))
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The sum over ``axis`` (all axes when None)."""
+        return _ops.Sum.apply(self, axis=_norm_axes(axis, self.data.ndim, "sum"),
+                              keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The mean over ``axis``: a composition, sum / count."""
+        axes = _norm_axes(axis, self.data.ndim, "mean")
+        count = _count(self.data.shape, axes)
+        return _ops.Sum.apply(self, axis=axes, keepdims=keepdims) / count
+
+    def var(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
+        """The variance over ``axis``, Σ(x − mean)² / (count − ddof): a composition."""
+        axes = _norm_axes(axis, self.data.ndim, "var")
+        count = _count(self.data.shape, axes)
+        if count - ddof <= 0:
+            raise ValueError(
+                f"var: ddof={ddof} leaves no degrees of freedom for {count} entries per group"
+            )
+        centred = self - self.mean(axis=axes, keepdims=True)
+        return (centred * centred).sum(axis=axes, keepdims=keepdims) / (count - ddof)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
+        axes = _norm_axes(axis, self.data.ndim, "max")
+        _check_nonempty(self.data.shape, axes, "max")
+        return _ops.Max.apply(self, axis=axes, keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """The smallest entry over ``axis``: a composition, −max(−x)."""
+        axes = _norm_axes(axis, self.data.ndim, "min")
+        _check_nonempty(self.data.shape, axes, "min")
+        return -_ops.Max.apply(-self, axis=axes, keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / Σ exp(x) along ``axis``: a composition, shifted by the max for stability."""
+        return self.log_softmax(axis).exp()
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x − log Σ exp(x) along ``axis``; stable for large inputs.
+
+        The max is subtracted first and detached: the result does not depend on the shift,
+        so its gradient needs no path through it.
+        """
+        (ax,) = _norm_axes(axis, self.data.ndim, "log_softmax")
+        shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
+        return shifted - shifted.exp().sum(axis=(ax,), keepdims=True).log()
+
+    # ------------------------------------------------------------------ shapes
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same entries in a new shape (one axis may be −1)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.Reshape.apply(self, shape=_resolve_shape(shape, self.data.size,
+                                                             self.data.shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        """Alias of ``reshape``."""
+        return self.reshape(*shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reversed when none are given), as ``np.transpose``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        ndim = self.data.ndim
+        if not axes:
+            axes = tuple(range(ndim))[::-1]
+        if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {ndim} axes of a tensor "
+                f"of shape {self.data.shape}"
+            )
+        axes = tuple(a % ndim for a in axes)
+        return _ops.Transpose.apply(self, axes=axes)
+
+    def permute(self, *axes: Any) -> Tensor:
+        """Alias of ``transpose`` with explicit axes."""
+        return self.transpose(*axes)
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        """Merge the axes from ``start_axis`` on into one."""
+        (start,) = _norm_axes(start_axis, max(self.data.ndim, 1), "flatten")
+        return self.reshape(*self.data.shape[:start], -1)
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
+        shape = self.data.shape
+        if axis is None:
+            return self.reshape(*(s for s in shape if s != 1))
+        axes = _norm_axes(axis, self.data.ndim, "squeeze")
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(
+                    f"squeeze: axis {a} has size {shape[a]}, not 1 (tensor shape {shape})"
+                )
+        return self.reshape(*(s for i, s in enumerate(shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert an axis of size 1 at position ``axis``."""
+        ndim = self.data.ndim + 1
+        if not -ndim <= axis < ndim:
+            raise ValueError(
+                f"unsqueeze: axis {axis} is out of range for a result of {ndim} axes"
+            )
+        axis %= ndim
+        shape = self.data.shape
+        return self.reshape(*shape[:axis], 1, *shape[axis:])
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """Repeat size-1 (and missing leading) axes to reach ``shape``."""
+        shape = tuple(int(s) for s in shape)
+        if shape == self.data.shape:
+            return self
+        return _ops.BroadcastTo.apply(self, shape=shape)
+
+    def pad(self, pad_width: Sequence[tuple[int, int]], value: float = 0.0) -> Tensor:
+        """Pad with a constant; ``pad_width`` is one (before, after) pair per axis."""
+        return _ops.Pad.apply(self, pad_width=_ops.norm_pad_width(pad_width, self.data.shape),
+                              value=value)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.GetItem.apply(self, index=_index_arrays(index))
+
+
+# ---------------------------------------------------------------------- helpers
+def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if ndim == 0:  # a 0-d tensor accepts axis 0 / -1 and reduces over nothing, as PyTorch
+        if axis not in (0, -1, (0,), (-1,), ()):
+            raise ValueError(f"{op}: axis {axis!r} is out of range for a 0-d tensor")
+        return ()
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(
+                f"{op}: axis {a} is out of range for a tensor with {ndim} axes"
+            )
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: axis {axis!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    count = 1
+    for a in axes:
+        count *= shape[a] if shape else 1
+    return count
+
+
+def _check_nonempty(shape: tuple[int, ...], axes: tuple[int, ...], op: str) -> None:
+    if any(shape[a] == 0 for a in axes if shape):
+        raise ValueError(f"{op}: cannot reduce over an empty axis (tensor shape {shape})")
+
+
+def _resolve_shape(shape: tuple, size: int, old: tuple[int, ...]) -> tuple[int, ...]:
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: only one axis may be -1, got shape {shape}")
+    if -1 in shape:
+        known = 1
+        for s in shape:
+            if s != -1:
+                known *= s
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    total = 1
+    for s in shape:
+        total *= s
+    if total != size or any(s < 0 for s in shape):
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {old} ({size} entries) into {shape}"
+        )
+    return shape
+
+
+def _index_arrays(index: Any) -> Any:
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# ---------------------------------------------------------------------- constructors
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array).
+
+    Python floats become float32; NumPy arrays keep their dtype (float64 stays float64).
+    """
+    arr = _to_array(data, _to_dtype(dtype, "tensor"), "tensor", copy=True)
+    if requires_grad:
+        _check_requires_grad(arr.dtype, "tensor")
+    t = Tensor._constant(arr)
+    t._requires_grad = bool(requires_grad)
+    t.name = name
+    return t
+
+
+def _shape_args(shape: tuple, op: str) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0:
+            raise ValueError(f"{op}: sizes must be non-negative ints, got {shape}")
+    return tuple(int(s) for s in shape)
+
+
+def _make(arr: np.ndarray, requires_grad: bool, op: str) -> Tensor:
+    if requires_grad:
+        _check_requires_grad(arr.dtype, op)
+    t = Tensor._constant(arr)
+    t._requires_grad = bool(requires_grad)
+    return t
+
+
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
+    return _to_dtype(dtype, op) or DEFAULT_DTYPE
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``ac.zeros(2, 3)`` or ``ac.zeros((2, 3))``."""
+    arr = np.zeros(_shape_args(shape, "zeros"), dtype=_float_dtype(dtype, "zeros"))
+    return _make(arr, requires_grad, "zeros")
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    arr = np.ones(_shape_args(shape, "ones"), dtype=_float_dtype(dtype, "ones"))
+    return _make(arr, requires_grad, "ones")
+
+
+def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and dtype, unless given) of ``t``."""
+    arr = np.asarray(t.data if isinstance(t, Tensor) else t)
+    return _make(np.zeros(arr.shape, dtype=_to_dtype(dtype, "zeros_like") or arr.dtype),
+                 requires_grad, "zeros_like")
+
+
+def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and dtype, unless given) of ``t``."""
+    arr = np.asarray(t.data if isinstance(t, Tensor) else t)
+    return _make(np.ones(arr.shape, dtype=_to_dtype(dtype, "ones_like") or arr.dtype),
+                 requires_grad, "ones_like")
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the generator ``ac.manual_seed`` seeds."""
+    dt = _float_dtype(dtype, "randn")
+    if dt.kind != "f":
+        raise TypeError(f"randn: dtype must be floating, got {dt}")
+    arr = _random.generator().standard_normal(_shape_args(shape, "randn"), dtype=dt)
+    return _make(arr, requires_grad, "randn")
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the generator ``ac.manual_seed`` seeds."""
+    dt = _float_dtype(dtype, "rand")
+    if dt.kind != "f":
+        raise TypeError(f"rand: dtype must be floating, got {dt}")
+    arr = _random.generator().random(_shape_args(shape, "rand"), dtype=dt)
+    return _make(arr, requires_grad, "rand")
+
+
+def arange(*args: Any, dtype: Any = None) -> Tensor:
+    """Evenly spaced values, as ``np.arange`` (integers stay integers)."""
+    return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
+
+
+from autocnn import ops as _ops  # noqa: E402  (the primitives need Tensor defined first)

@@ -1,0 +1,35 @@
+"""The primitives: one ``Function`` each, forward and backward side by side.
+
+Everything else in autocnn — Tensor methods, layers, losses — is composed from these:
+
+========================  ================================================================
+file                      primitives
+========================  ================================================================
+``arithmetic.py``         Add, Neg, Mul, Div, Pow
+``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
+``reductions.py``         Sum, Max
+``shape.py``              Reshape, Transpose, BroadcastTo, Cast
+``indexing.py``           GetItem and its adjoint IndexAdd
+``pad.py``                Pad
+``matmul.py``             MatMul
+``windows.py``            Unfold (sliding windows as matrix columns) and its adjoint Fold
+========================  ================================================================
+
+``backend.py`` holds the few elementwise functions that need SymPy for symbolic tensors.
+"""
+
+from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow
+from autocnn.ops.elementwise import Abs, Exp, Log, Maximum, Sigmoid, Tanh
+from autocnn.ops.indexing import GetItem, IndexAdd
+from autocnn.ops.matmul import MatMul
+from autocnn.ops.pad import Pad, norm_pad_width
+from autocnn.ops.reductions import Max, Sum
+from autocnn.ops.shape import BroadcastTo, Cast, Reshape, Transpose
+from autocnn.ops.windows import Fold, Unfold, output_size
+
+PRIMITIVES = (
+    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max,
+    Reshape, Transpose, BroadcastTo, Cast, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
+)
+
+__all__ = [p.__name__ for p in PRIMITIVES] + ["PRIMITIVES", "norm_pad_width", "output_size"]

@@ -1,0 +1,89 @@
+"""Arithmetic primitives: add, neg, mul, div, pow.
+
+Binary ops broadcast as NumPy does; their backward returns gradients in the broadcast shape
+and the engine sums them back to each input's shape (one central place for that).
+Subtraction is a composition, a + (−b).
+"""
+
+from __future__ import annotations
+
+from autocnn.autograd.function import Function
+from autocnn.ops import backend
+
+
+class Add(Function):
+    """y = a + b;  dL/da = dL/dy,  dL/db = dL/dy"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Neg(Function):
+    """y = −x;  dL/dx = −dL/dy"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Mul(Function):
+    """y = a · b;  dL/da = dL/dy · b,  dL/db = dL/dy · a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """y = a / b;  dL/da = dL/dy / b,  dL/db = −dL/dy · a / b²"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b if need_a else None
+        grad_b = -(grad * a) / (b * b) if need_b else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """y = a ** b;  dL/da = dL/dy · b · a^(b−1),  dL/db = dL/dy · y · log a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a**b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        if need_b:
+            log_a = a.log() if hasattr(a, "log") else backend.log(a)
+            grad_b = grad * y * log_a
+        else:
+            grad_b = None
+        return grad_a, grad_b

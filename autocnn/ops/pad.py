@@ -1,0 +1,43 @@
+"""``Pad``: surround a tensor with a constant (zeros for convolution, −inf for max pooling).
+
+Its backward cuts the interior back out of the gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from autocnn.autograd.function import Function
+from autocnn.ops import backend
+
+
+def norm_pad_width(pad_width: Sequence, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """One (before, after) pair of non-negative ints per axis."""
+    pairs = tuple(tuple(int(v) for v in pair) for pair in pad_width)
+    if len(pairs) != len(shape) or any(len(p) != 2 or min(p) < 0 for p in pairs):
+        raise ValueError(
+            f"pad: pad_width must hold one (before, after) pair of non-negative ints per axis "
+            f"of the tensor of shape {shape}, got {pad_width!r}"
+        )
+    return pairs
+
+
+class Pad(Function):
+    """y = x framed by ``value``;  dL/dx = dL/dy without the frame"""
+
+    params = ("pad_width", "value")
+
+    @staticmethod
+    def forward(ctx, x, pad_width, value=0.0):
+        ctx.pad_width, ctx.value = pad_width, value
+        shape = tuple(s + b + a for s, (b, a) in zip(x.shape, pad_width))
+        ctx.interior = tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, pad_width))
+        out = backend.full(shape, value, x.dtype)
+        out[ctx.interior] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.interior]

@@ -1,0 +1,77 @@
+"""Shape primitives: reshape, transpose, broadcast_to, and the dtype cast.
+
+They move entries without computing anything, so each backward is the inverse move.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autocnn.autograd.function import Function
+
+
+class Reshape(Function):
+    """y = x in a new shape;  dL/dx = dL/dy in x's shape"""
+
+    params = ("shape",)
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape, ctx.in_shape = shape, x.shape
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+
+class Transpose(Function):
+    """y = x with axes permuted;  dL/dx = dL/dy with the inverse permutation"""
+
+    params = ("axes",)
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(tuple(np.argsort(ctx.axes).tolist()))
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes;  dL/dx = dL/dy summed over them
+
+    The backward returns dL/dy in the broadcast shape: the engine sums every gradient back
+    to its input's shape, the one place where broadcasting is undone.
+    """
+
+    params = ("shape",)
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = shape
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Function):
+    """y = x converted to ``dtype``;  dL/dx = dL/dy converted back to x's dtype"""
+
+    params = ("dtype",)
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype, ctx.in_dtype = dtype, x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.in_dtype)
