@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd import grad_mode
-from autocnn.autograd.function import Function, anomaly_check_backward
+from autocnn.autograd.function import _FREED, Function, anomaly_check_backward
 from autocnn.autograd.tensor import Tensor
 
 
@@ -32,7 +32,7 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
     A node comes only after every node that consumes its output; among ready nodes, the one
     that became ready last runs first (a stack), which keeps the walk depth-first and the
     number of live gradients small. The order depends only on the graph, so drawing code
-    (``autocnn.viz``) can show exactly the engine's order.
+    (``autocnn.viz``) shows exactly the engine's order.
     """
     deps: dict[int, int] = {}
     seen: set[int] = set()
@@ -41,16 +41,21 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
         if id(r) not in seen:
             seen.add(id(r))
             unique_roots.append(r)
+    # pass 1: count, for every node, the edges that reach it from consumers in the graph
     stack = list(unique_roots)
     while stack:
         node = stack.pop()
         for edge in node.next_edges:
             if isinstance(edge, Function):
                 key = id(edge)
-                deps[key] = deps.get(key, 0) + 1
+                if key in deps:
+                    deps[key] += 1
+                else:
+                    deps[key] = 1
                 if key not in seen:
                     seen.add(key)
                     stack.append(edge)
+    # pass 2 (Kahn): a node is ready once all its consumers have run
     ready = [r for r in reversed(unique_roots) if id(r) not in deps]
     order = []
     while ready:
@@ -101,6 +106,14 @@ def _fix_dtype(grad: Tensor, dtype: np.dtype) -> Tensor:
     return grad.astype(dtype)
 
 
+def _add_plain(a: Tensor, b: Tensor) -> Tensor:
+    return Tensor._constant(a.data + b.data)
+
+
+def _add_recorded(a: Tensor, b: Tensor) -> Tensor:
+    return a + b
+
+
 def _owned(grad: Tensor, handed_out: set[int]) -> Tensor:
     """A gradient safe to store in ``.grad``: a writable array no other ``.grad`` shares.
 
@@ -145,18 +158,21 @@ def run_backward(
             else:
                 capture_leaves[id(t)] = i
 
+    # Summing gradients is the engine's own work, not a backward rule: without create_graph
+    # it is a plain NumPy addition (no op, no node), with it a recorded Add.
+    add = _add_recorded if create_graph else _add_plain
+
     def accumulate_leaf(leaf: Tensor, grad: Tensor) -> None:
         if leaf_grads is not None:
             key = id(leaf)
             if key in capture_leaves:
                 prev = leaf_grads.get(key)
-                leaf_grads[key] = grad if prev is None else prev + grad
+                leaf_grads[key] = grad if prev is None else add(prev, grad)
             return
         if leaf.grad is None:
             leaf.grad = grad if create_graph else _owned(grad, handed_out)
         else:
-            total = leaf.grad + grad
-            leaf.grad = total if create_graph else Tensor._constant(total.data)
+            leaf.grad = add(leaf.grad, grad)
 
     roots = []
     for out, g in zip(outputs, grad_outputs):
@@ -164,11 +180,12 @@ def run_backward(
             accumulate_leaf(out, g)
         else:
             key = id(out.grad_fn)
-            buffers[key] = g if key not in buffers else buffers[key] + g
+            buffers[key] = g if key not in buffers else add(buffers[key], g)
             roots.append(out.grad_fn)
 
     order = graph_order(roots)
     needed = None if targets is None else _needed(order, capture_nodes, capture_leaves)
+    anomaly = grad_mode.anomaly
 
     saved_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
@@ -178,17 +195,21 @@ def run_backward(
             grad_out = buffers.pop(key, None)
             if grad_out is None:
                 continue
-            if key in capture_nodes:
-                results[capture_nodes[key]] = grad_out
-            if needed is not None and key not in needed:
-                continue
-            grads = type(node).backward(node, grad_out)
+            if needed is not None:
+                if key in capture_nodes:
+                    results[capture_nodes[key]] = grad_out
+                if key not in needed:
+                    continue
+            if anomaly:
+                grads = _backward_with_context(node, grad_out)
+            else:
+                grads = type(node).backward(node, grad_out)
             if type(grads) is not tuple:
                 grads = (grads,)
             edges = node.next_edges
             if len(grads) != len(edges):
                 grads = _match_arity(node, grads)
-            if grad_mode.anomaly:
+            if anomaly:
                 anomaly_check_backward(node, grads)
             if on_node is not None:
                 on_node(node, grad_out, grads)
@@ -200,19 +221,20 @@ def run_backward(
                 if isinstance(edge, Function):
                     if grad.data.shape != edge.out_shape:
                         grad = _sum_to(grad, edge.out_shape, node, index)
-                    if grad.data.dtype != edge.out_dtype:
+                    dtype = grad.data.dtype
+                    if dtype is not edge.out_dtype and dtype != edge.out_dtype:
                         grad = _fix_dtype(grad, edge.out_dtype)
                     k = id(edge)
                     prev = buffers.get(k)
-                    buffers[k] = grad if prev is None else prev + grad
+                    buffers[k] = grad if prev is None else add(prev, grad)
                 else:
                     if grad.data.shape != edge.data.shape:
                         grad = _sum_to(grad, edge.data.shape, node, index)
                     if grad.data.dtype != edge.data.dtype:
                         grad = _fix_dtype(grad, edge.data.dtype)
                     accumulate_leaf(edge, grad)
-            if not retain_graph:
-                node.release()
+            if not retain_graph and node._saved:
+                node._saved = _FREED
     finally:
         grad_mode.enabled = saved_mode
 
@@ -221,6 +243,19 @@ def run_backward(
     for key, i in capture_leaves.items():
         results[i] = leaf_grads.get(key)  # type: ignore[union-attr]
     return results
+
+
+def _backward_with_context(node: Function, grad_out: Tensor) -> Any:
+    """Run a backward rule under anomaly mode, saying which node's backward failed."""
+    try:
+        return type(node).backward(node, grad_out)
+    except RuntimeError as exc:
+        if not str(exc).startswith("detect_anomaly"):
+            raise
+        where = node._stack or "<created outside anomaly mode>"
+        raise RuntimeError(
+            f"{exc}\n  while computing the backward of {node.name}, created at {where}"
+        ) from None
 
 
 def _needed(order: list[Function], capture_nodes: dict, capture_leaves: dict) -> set[int]:

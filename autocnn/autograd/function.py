@@ -54,16 +54,12 @@ class Function:
         y = Cube.apply(x)
     """
 
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_saved",
-        "_stack",
-        "next_edges",
-        "out_dtype",
-        "out_shape",
-        "scope",
-    )
+    __slots__ = ("__dict__", "__weakref__", "_saved", "next_edges", "out_dtype", "out_shape")
+
+    #: the modules that made this node, outermost first (set by ``tag_scope``)
+    scope: tuple | None = None
+    #: where user code created the node (recorded only under anomaly mode)
+    _stack: str | None = None
 
     #: ctx attributes that describe the op (shown in graph pictures and anomaly reports)
     params: ClassVar[tuple[str, ...]] = ()
@@ -100,12 +96,12 @@ class Function:
                 "give the memory back; pass retain_graph=True to that first call if you need "
                 "to backward through the same graph again."
             )
-        return tuple(_rebuild(self, entry) for entry in saved)
+        return tuple([_rebuild(self, entry) for entry in saved])
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """For each positional input: does the backward pass need its gradient?"""
-        return tuple(edge is not None for edge in self.next_edges)
+        return tuple([edge is not None for edge in self.next_edges])
 
     @property
     def name(self) -> str:
@@ -129,13 +125,15 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the primitive on ``args`` (Tensors or constants) and record it if needed."""
-        ctx = object.__new__(cls)
+        # This is the hottest function of the package: every op of every forward and of
+        # every backward passes here once, so it is written for speed.
+        ctx = _new(cls)
         ctx._saved = ()
         arrays = []
         edges = []
         record = False
         for a in args:
-            if isinstance(a, Tensor):
+            if type(a) is Tensor or isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._requires_grad:
                     record = True
@@ -145,22 +143,21 @@ class Function:
             else:
                 arrays.append(a)
                 edges.append(None)
-        record = record and grad_mode.enabled
+        if record and not grad_mode.enabled:
+            record = False
         ctx.next_edges = edges if record else ()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise _explain(cls, args, exc) from exc
+        raw_out = out  # forward may have saved it before it is made an array
         if type(out) is not np.ndarray:
             out = _as_output(cls, out)
         if grad_mode.anomaly:
             _anomaly_check_forward(cls, ctx, arrays, out)
 
-        result = object.__new__(Tensor)
+        result = _new(Tensor)
         result.data = out
-        result.grad = None
-        result.name = None
-        result._vbox = None
         if cls.returns_view and isinstance(args[0], Tensor):
             result._vbox = args[0]._version_box()
         if not record:
@@ -177,15 +174,19 @@ class Function:
         ctx.next_edges = tuple(edges)
         ctx.out_shape = out.shape
         ctx.out_dtype = out.dtype
-        ctx.scope = None
-        ctx._stack = _user_frame() if grad_mode.anomaly else None
+        if grad_mode.anomaly:
+            ctx._stack = _user_frame()
         if ctx._saved:
-            ctx._saved = tuple(_origin(ctx, args, arrays, out, result, s) for s in ctx._saved)
+            ctx._saved = tuple([_origin(args, arrays, out, raw_out, result, s)
+                                for s in ctx._saved])
         return result
 
 
+_new = object.__new__
+
+
 # ---------------------------------------------------------------------- saved values
-def _origin(ctx: Function, args: tuple, arrays: list, out: np.ndarray, result: Tensor, item):
+def _origin(args: tuple, arrays: list, out: np.ndarray, raw_out: Any, result: Tensor, item):
     """Describe a saved item as (value, origin, version box, version) for ``_rebuild``.
 
     The origin is the input tensor's node (or the leaf tensor itself), ``_SELF`` for the
@@ -195,11 +196,13 @@ def _origin(ctx: Function, args: tuple, arrays: list, out: np.ndarray, result: T
     if isinstance(item, Tensor):
         box = item._version_box()
         return (item.data, item.grad_fn or (item if item._requires_grad else None), box, box[0])
+    if item is out or item is raw_out:
+        box = result._version_box()
+        return (out, _SELF, box, box[0])
+    if isinstance(item, np.generic):  # NumPy gives 0-d results as scalars
+        return (np.asarray(item), None, None, 0)
     if type(item) is not np.ndarray:
         return (item, None, None, 0)
-    if item is out:
-        box = result._version_box()
-        return (item, _SELF, box, box[0])
     for a, arr in zip(args, arrays):
         if arr is item and isinstance(a, Tensor):
             box = a._version_box()

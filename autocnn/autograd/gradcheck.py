@@ -172,8 +172,8 @@ def gradcheck(
         for pos, i in enumerate(checked):
             a, n = analytic[k][pos], numeric[k][pos]
             excess = np.abs(a - n) - (atol + rtol * np.abs(n))
-            for index in zip(*np.nonzero(excess > 0)):
-                idx = tuple(int(j) for j in index)
+            for row in np.argwhere(excess > 0):
+                idx = tuple(int(j) for j in row)
                 name = xs[i].name or f"input {i}"
                 mismatches.append(
                     (float(excess[idx]), Mismatch(i, name, k, idx, float(a[idx]), float(n[idx])))

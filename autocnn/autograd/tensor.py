@@ -102,7 +102,16 @@ class Tensor:
     in the ``.grad`` of every leaf that requires grad.
     """
 
-    __slots__ = ("__weakref__", "_requires_grad", "_vbox", "data", "grad", "grad_fn", "name")
+    # Only the three attributes every op result sets are slots; the rest are class-level
+    # defaults that a tensor overrides in its own __dict__ when needed (leaves' .grad, a
+    # name, a version counter), so that creating an op's result costs three stores.
+    __slots__ = ("__dict__", "__weakref__", "_requires_grad", "data", "grad_fn")
+
+    #: dL/d(this tensor), filled by backward for leaves that require grad
+    grad: Tensor | None = None
+    #: an optional name, shown in graph pictures and error messages
+    name: str | None = None
+    _vbox: list[int] | None = None
 
     # NumPy must not treat a Tensor as a sequence: `array * tensor` calls Tensor.__rmul__.
     __array_ufunc__ = None
@@ -119,33 +128,26 @@ class Tensor:
         if requires_grad:
             _check_requires_grad(arr.dtype, "Tensor")
         self.data = arr
-        self.grad = None
         self.grad_fn = None
-        self.name = name
         self._requires_grad = bool(requires_grad)
-        self._vbox = None
+        if name is not None:
+            self.name = name
 
     # ------------------------------------------------------------------ fast constructors
     @classmethod
     def _constant(cls, arr: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
         t.data = arr
-        t.grad = None
         t.grad_fn = None
-        t.name = None
         t._requires_grad = False
-        t._vbox = None
         return t
 
     @classmethod
     def _from_node(cls, arr: np.ndarray, node: Any) -> Tensor:
         t = object.__new__(Tensor)
         t.data = arr
-        t.grad = None
         t.grad_fn = node
-        t.name = None
         t._requires_grad = True
-        t._vbox = None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -716,11 +718,12 @@ def _shape_args(shape: tuple, op: str) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def _make(arr: np.ndarray, requires_grad: bool, op: str) -> Tensor:
+def _make(arr: np.ndarray, requires_grad: bool, op: str, name: str | None = None) -> Tensor:
     if requires_grad:
         _check_requires_grad(arr.dtype, op)
     t = Tensor._constant(arr)
     t._requires_grad = bool(requires_grad)
+    t.name = name
     return t
 
 
@@ -728,48 +731,60 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return _to_dtype(dtype, op) or DEFAULT_DTYPE
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """A tensor of zeros: ``ac.zeros(2, 3)`` or ``ac.zeros((2, 3))``."""
     arr = np.zeros(_shape_args(shape, "zeros"), dtype=_float_dtype(dtype, "zeros"))
-    return _make(arr, requires_grad, "zeros")
+    return _make(arr, requires_grad, "zeros", name)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """A tensor of ones."""
     arr = np.ones(_shape_args(shape, "ones"), dtype=_float_dtype(dtype, "ones"))
-    return _make(arr, requires_grad, "ones")
+    return _make(arr, requires_grad, "ones", name)
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``t``."""
     arr = np.asarray(t.data if isinstance(t, Tensor) else t)
     return _make(np.zeros(arr.shape, dtype=_to_dtype(dtype, "zeros_like") or arr.dtype),
-                 requires_grad, "zeros_like")
+                 requires_grad, "zeros_like", name)
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``t``."""
     arr = np.asarray(t.data if isinstance(t, Tensor) else t)
     return _make(np.ones(arr.shape, dtype=_to_dtype(dtype, "ones_like") or arr.dtype),
-                 requires_grad, "ones_like")
+                 requires_grad, "ones_like", name)
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """Standard normal samples from the generator ``ac.manual_seed`` seeds."""
     dt = _float_dtype(dtype, "randn")
     if dt.kind != "f":
         raise TypeError(f"randn: dtype must be floating, got {dt}")
     arr = _random.generator().standard_normal(_shape_args(shape, "randn"), dtype=dt)
-    return _make(arr, requires_grad, "randn")
+    return _make(arr, requires_grad, "randn", name)
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """Uniform samples in [0, 1) from the generator ``ac.manual_seed`` seeds."""
     dt = _float_dtype(dtype, "rand")
     if dt.kind != "f":
         raise TypeError(f"rand: dtype must be floating, got {dt}")
     arr = _random.generator().random(_shape_args(shape, "rand"), dtype=dt)
-    return _make(arr, requires_grad, "rand")
+    return _make(arr, requires_grad, "rand", name)
 
 
 def arange(*args: Any, dtype: Any = None) -> Tensor:

@@ -36,11 +36,17 @@ class Neg(Function):
 
 
 class Mul(Function):
-    """y = a · b;  dL/da = dL/dy · b,  dL/db = dL/dy · a"""
+    """y = a · b;  dL/da = dL/dy · b,  dL/db = dL/dy · a
+
+    Each factor is saved only if the *other* one needs a gradient: ``x * mask`` with a
+    constant mask keeps the mask alone, not x.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad:
+            need_a, need_b = ctx.needs_input_grad
+            ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod

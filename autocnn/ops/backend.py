@@ -49,7 +49,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
 
 
-def abs(x: np.ndarray) -> np.ndarray:  # noqa: A001 - the mathematical name
+def abs(x: np.ndarray) -> np.ndarray:
     """|x|."""
     return _sympy_map("Abs", x) if _is_object(x) else np.abs(x)
 

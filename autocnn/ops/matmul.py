@@ -26,9 +26,10 @@ class MatMul(Function):
                 f"{b.shape} (use * for scalars)"
             )
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            which = "second-to-last" if b.ndim > 1 else "only"
             raise ValueError(
                 f"matmul: the inner sizes differ: A has shape {a.shape}, B has shape "
-                f"{b.shape} (A's last axis must equal B's {'second-to-last' if b.ndim > 1 else 'only'} axis)"
+                f"{b.shape} (A's last axis must equal B's {which} axis)"
             )
         ctx.save_for_backward(a, b)
         return a @ b

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from autocnn.autograd.function import Function
 from autocnn.ops import backend
 
