@@ -1,0 +1,118 @@
+"""``batch_norm``: normalise each channel, then scale by γ and shift by β.
+
+Training mode, over every axis but the channel axis 1 (the batch, and height × width for
+images), with m entries per channel:
+
+    μ = (1/m) Σ x                 σ² = (1/m) Σ (x − μ)²          (biased)
+    x̂ = (x − μ) / sqrt(σ² + ε)    y = γ · x̂ + β
+
+and, in place and outside the graph, the running statistics a model uses at test time:
+
+    running_mean ← (1 − momentum) · running_mean + momentum · μ
+    running_var  ← (1 − momentum) · running_var  + momentum · σ² · m / (m − 1)   (unbiased)
+
+Evaluation mode uses the running statistics instead of μ and σ², so y is a fixed affine map
+of x. Everything is composed from mean, sum, sqrt and elementwise primitives.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from autocnn.autograd.grad_mode import no_grad
+from autocnn.autograd.tensor import Tensor
+from autocnn.functional._checks import as_tensor
+
+
+def _channel_vector(t: Any, C: int, name: str) -> Tensor | None:
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        t = as_tensor(t, "batch_norm", name)
+    if t.shape != (C,):
+        raise ValueError(
+            f"batch_norm: expected '{name}' of shape [{C}] (one per channel), got "
+            f"{list(t.shape)}"
+        )
+    return t
+
+
+def batch_norm(
+    x: Any,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation of ``x`` of shape (N, C) or (N, C, ...) over every axis but 1.
+
+    In training, normalise with the batch mean and biased variance, and update
+    ``running_mean``/``running_var`` in place (unbiased variance, PyTorch's momentum
+    convention) when they are given. In evaluation, normalise with the running statistics.
+    ``weight`` (γ) and ``bias`` (β) are per-channel; None means γ = 1, β = 0.
+    """
+    x = as_tensor(x, "batch_norm", "input")
+    if x.ndim < 2:
+        raise ValueError(
+            f"batch_norm: expected an input of shape (N, C) or (N, C, ...), got shape "
+            f"{list(x.shape)}"
+        )
+    if not isinstance(eps, numbers.Real) or eps < 0:
+        raise ValueError(f"batch_norm: 'eps' must be a non-negative number, got {eps!r}")
+    if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"batch_norm: 'momentum' must be a number in [0, 1], got {momentum!r}")
+    C = x.shape[1]
+    running_mean = _channel_vector(running_mean, C, "running_mean")
+    running_var = _channel_vector(running_var, C, "running_var")
+    weight = _channel_vector(weight, C, "weight")
+    bias = _channel_vector(bias, C, "bias")
+    axes = (0, *range(2, x.ndim))
+    per_channel = (1, C) + (1,) * (x.ndim - 2)
+    count = x.size // C
+
+    if training:
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got "
+                f"input of shape {list(x.shape)}"
+            )
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        x_hat = centred / (var + eps).sqrt()
+        _update_running(running_mean, mean, momentum, 1.0)
+        _update_running(running_var, var, momentum, count / (count - 1))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "batch_norm: evaluation mode (training=False) needs 'running_mean' and "
+                "'running_var'; pass them, or training=True to use batch statistics"
+            )
+        mean = running_mean.detach().reshape(per_channel)
+        std = (running_var.detach().reshape(per_channel) + eps).sqrt()
+        x_hat = (x - mean) / std
+
+    y = x_hat
+    if weight is not None:
+        y = y * weight.reshape(per_channel)
+    if bias is not None:
+        y = y + bias.reshape(per_channel)
+    return y
+
+
+def _update_running(running: Tensor | None, stat: Tensor, momentum: float, scale: float) -> None:
+    """running ← (1 − momentum)·running + momentum·scale·stat, in place and unrecorded."""
+    if running is None:
+        return
+    with no_grad():
+        new = stat.data.reshape(-1) * scale
+        running.data[...] = (1.0 - momentum) * running.data + momentum * new.astype(
+            running.dtype if running.dtype.kind == "f" else np.float64
+        )
+    running._bump_version()
