@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").rglob("*.py"))
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").rglob("*.py"))
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[str(p.name) for p in EXAMPLES])
 def test_example_runs_to_completion(script: Path, tmp_path: Path) -> None:
-    env = dict(os.environ, AUTOCNN_EXAMPLE_SMALL="1", MPLBACKEND="Agg")
+    # The checkout under test comes first on the path, whatever else is installed.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, AUTOCNN_EXAMPLE_SMALL="1", MPLBACKEND="Agg", PYTHONPATH=path)
     result = subprocess.run(
         [sys.executable, str(script)],
         cwd=tmp_path,
