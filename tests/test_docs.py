@@ -3,7 +3,7 @@
 Every fenced block whose info string is exactly ``python`` is executed, in order, in one
 namespace per page (so a page can build on its earlier blocks). Blocks marked
 ``python no-run`` are illustrations (fragments of library code, placeholders such as
-``model``) and are skipped. Pages are listed here explicitly.
+``model``) and are skipped. Every page under docs/ with a runnable block is collected.
 """
 
 from __future__ import annotations
@@ -14,13 +14,21 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).parent.parent / "docs"
-PAGES = ["autograd.md", "api/functional.md"]
 
 _BLOCK = re.compile(r"^```(?P<info>[^\n]*)\n(?P<code>.*?)^```", re.S | re.M)
 
 
 def python_blocks(text: str) -> list[str]:
     return [m["code"] for m in _BLOCK.finditer(text) if m["info"].strip() == "python"]
+
+
+PAGES = sorted(
+    str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if python_blocks(p.read_text())
+)
+
+
+def test_the_guides_with_code_are_collected() -> None:
+    assert {"autograd.md", "api/functional.md"} <= set(PAGES)
 
 
 @pytest.mark.parametrize("page", PAGES)
