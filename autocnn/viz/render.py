@@ -1,0 +1,111 @@
+"""``render``: write the picture of a graph to an SVG, PNG or PDF file.
+
+Rendering needs Graphviz's ``dot`` program (the ``graphviz`` Python package only writes
+DOT text). Without it, ``render`` still writes the ``.dot`` source next to the requested
+file and prints the one command that installs Graphviz, so nothing is lost: the file can
+be rendered later with ``dot -Tsvg graph.dot -o graph.svg``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autocnn.autograd.tensor import Tensor
+
+#: the formats ``render`` writes (``dot`` writes the DOT source and needs no Graphviz)
+FORMATS = ("svg", "png", "pdf", "dot")
+
+INSTALL_HINT = (
+    "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
+    "`brew install graphviz` (macOS), `conda install graphviz` (conda), or see "
+    "https://graphviz.org/download/"
+)
+
+
+def check_format(format: str, where: str = "render") -> str:
+    """``format`` lower-cased, or a ``ValueError`` that lists the valid formats."""
+    fmt = str(format).lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"{where}: unknown format {format!r}; valid formats are "
+            + ", ".join(repr(f) for f in FORMATS)
+        )
+    return fmt
+
+
+def target_path(path: str | Path, fmt: str, where: str = "render") -> Path:
+    """The file to write: ``path`` with ``.fmt`` added when it has no suffix.
+
+    A suffix naming another format is an error rather than a file whose name lies about
+    its content.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower().lstrip(".")
+    if not suffix:
+        return p.with_name(p.name + "." + fmt)
+    if suffix != fmt and suffix in FORMATS:
+        raise ValueError(
+            f"{where}: the path {str(path)!r} ends in .{suffix} but format={fmt!r}; pass "
+            f"format={suffix!r} or change the file name"
+        )
+    return p
+
+
+def dot_available() -> bool:
+    """True when Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "svg",
+                  where: str = "render") -> Path:
+    """Write an already built picture to ``path`` (see ``render``); returns the file."""
+    fmt = check_format(format, where)
+    out = target_path(path, fmt, where)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "dot":
+        out.write_text(picture.source, encoding="utf-8")
+        return out
+    try:
+        data = picture.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        dot_file = out.with_suffix(".dot")
+        dot_file.write_text(picture.source, encoding="utf-8")
+        print(
+            f"{where}: Graphviz's `dot` program was not found, so {out.name} was not "
+            f"rendered; wrote the DOT source to {dot_file} instead. To render it, "
+            f"{INSTALL_HINT}, then run: dot -T{fmt} {dot_file} -o {out}",
+            file=sys.stderr,
+        )
+        return dot_file
+    out.write_bytes(data)
+    return out
+
+
+def save(picture: graphviz.Digraph, path: str | Path, format: str | None = None) -> Path:
+    """Write a picture made by ``to_dot`` (or a frame) to ``path``; returns the path written.
+
+    ``format`` defaults to the suffix of ``path``, else "svg"; see ``render`` for the rest.
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
+    fmt = format or (suffix if suffix else "svg")
+    return write_picture(picture, path, fmt, "save")
+
+
+def render(output: Tensor, path: str | Path, format: str = "svg", **opts: Any) -> Path:
+    """Draw the graph that produced ``output`` into the file ``path``; returns the path written.
+
+    ``format`` is "svg", "png", "pdf" (rendered by Graphviz's ``dot`` program) or "dot" (the
+    source). ``path`` gets the format's suffix when it has none. ``opts`` are the options of
+    ``to_dot`` (``show_values=True``, ``collapse=True``, ...). Without the ``dot`` program the
+    DOT source is written to ``path`` with suffix ``.dot``, and a message on stderr says how
+    to install Graphviz; the ``.dot`` path is returned.
+    """
+    from autocnn.viz.dot import to_dot
+
+    check_format(format)
+    return write_picture(to_dot(output, **opts), path, format)
