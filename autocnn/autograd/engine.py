@@ -291,6 +291,10 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
                 "the same shape, or reduce the output first (e.g. .sum())."
             )
         ones = np.ones(out.data.shape, dtype=out.data.dtype)
+        if ones.dtype.kind == "O":  # an exact SymPy 1: Python's int 1 / 3 would be a float
+            import sympy
+
+            ones[...] = sympy.S.One
         return Tensor._constant(ones)
     if isinstance(gradient, Tensor):
         g = gradient

@@ -546,7 +546,10 @@ class Tensor:
         so its gradient needs no path through it.
         """
         (ax,) = _norm_axes(axis, self.data.ndim, "log_softmax")
-        shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
+        if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
+            shifted = self
+        else:
+            shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
         return shifted - shifted.exp().sum(axis=(ax,), keepdims=True).log()
 
     # ------------------------------------------------------------------ shapes
