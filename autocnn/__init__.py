@@ -38,7 +38,8 @@ float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 
-_SUBMODULES = ("nn", "optim", "functional", "symbolic", "viz", "data", "ops", "autograd")
+_SUBMODULES = ("nn", "optim", "functional", "symbolic", "viz", "data", "ops", "autograd", "perf",
+               "models", "training")
 _LAZY_NAMES = {"save": "autocnn.serialization", "load": "autocnn.serialization"}
 
 
