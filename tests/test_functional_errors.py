@@ -126,3 +126,9 @@ def test_linear_feature_mismatch():
 def test_dropout_probability_range(p):
     with pytest.raises(ValueError, match=r"dropout: probability 'p' must be a number in \[0, 1\]"):
         F.dropout(ac.zeros(3), p)
+
+
+def test_batch_norm_training_refuses_array_running_stats_it_could_not_update():
+    with pytest.raises(TypeError, match=r"batch_norm: 'running_mean' must be a Tensor \(it is "
+                       r"updated in place\), got ndarray"):
+        F.batch_norm(ac.zeros(4, 3), np.zeros(3), np.ones(3), training=True)

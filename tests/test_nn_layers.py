@@ -321,3 +321,23 @@ def test_parameter_is_a_leaf_that_requires_grad():
         nn.Parameter(np.arange(3))
     with pytest.raises(TypeError, match="must be a leaf"):
         nn.Parameter(ac.ones(2, requires_grad=True) * 2)
+
+
+def test_batchnorm_layers_accept_lists_and_arrays_like_every_layer():
+    y = nn.BatchNorm1d(2)([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_allclose(y.numpy(), [[-1, -1], [1, 1]], atol=1e-3)
+    assert nn.BatchNorm2d(3)(np.random.default_rng(0).standard_normal((2, 3, 4, 4))).shape == (
+        2, 3, 4, 4)
+
+
+def test_parameter_from_integer_lists_is_float32():
+    assert nn.Parameter([1, 2]).dtype == np.float32
+
+
+def test_repr_of_a_custom_module_shows_its_own_parameters_with_shapes():
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(ac.zeros(3, 4))
+
+    assert repr(Scale()) == "Scale(\n  (w): Parameter(shape=(3, 4), dtype=float32)\n)"

@@ -304,7 +304,9 @@ def test_repr_nests_children_like_pytorch():
         "    (0): Linear(in_features=3, out_features=4, bias=True)\n"
         "    (1): ReLU()\n"
         "  )\n"
-        "  (head): Affine()\n"
+        "  (head): Affine(\n"
+        "    (scale): Parameter(shape=(4,), dtype=float64)\n"
+        "  )\n"
         ")"
     )
 

@@ -87,3 +87,18 @@ def test_double_backward_matches_pytorch() -> None:
     (hx,) = ac.autograd.grad((gx * gx).sum(), x)
     (ht,) = torch.autograd.grad((gt * gt).sum(), t)
     np.testing.assert_allclose(hx.data, ht.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.torch
+def test_pow_gradients_at_zero_take_pytorchs_limits():
+    torch = pytest.importorskip("torch")
+    base = np.array([0.0, 2.0, 0.0])
+    expo = np.array([0.0, 2.0, 3.0])
+    a = ac.tensor(base, requires_grad=True, dtype=np.float64)
+    b = ac.tensor(expo, requires_grad=True, dtype=np.float64)
+    (a**b).sum().backward()
+    ta = torch.tensor(base, requires_grad=True)
+    tb = torch.tensor(expo, requires_grad=True)
+    (ta**tb).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad.numpy(), tb.grad.numpy())

@@ -257,3 +257,67 @@ def test_astype_converts_and_keeps_gradients_in_the_original_dtype() -> None:
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.data, [2, 4])
+
+
+# ---------------------------------------------------------------- dtypes as PyTorch keeps them
+def test_numpy_scalar_does_not_promote_float32():
+    assert (ac.ones(2) * np.sqrt(2.0)).dtype == np.float32
+    assert (np.float64(2.0) + ac.ones(2)).dtype == np.float32
+
+
+@pytest.mark.parametrize("make", [lambda: ac.tensor([1, 2]), lambda: np.array([1, 2])])
+def test_integer_operand_meets_the_float_dtype(make):
+    assert (ac.ones(2) + make()).dtype == np.float32
+    assert (make() * ac.ones(2)).dtype == np.float32
+    assert (ac.ones(2, dtype=ac.float64) - make()).dtype == np.float64
+
+
+def test_integer_images_run_in_the_weights_dtype():
+    from autocnn import nn
+
+    out = nn.Conv2d(1, 1, 2)(ac.tensor(np.ones((1, 1, 3, 3), dtype=np.int64)))
+    assert out.dtype == np.float32
+
+
+# ---------------------------------------------------------------- errors name what was called
+def test_subtraction_errors_name_sub():
+    with pytest.raises(ValueError, match=r"^sub: .*\(2, ?3\).*\(4,\)"):
+        ac.ones(2, 3, requires_grad=True) - ac.ones(4)
+
+
+@pytest.mark.parametrize("op, name", [("__lt__", "lt"), ("__ge__", "ge"), ("__eq__", "eq")])
+def test_comparison_errors_name_the_comparison_and_shapes(op, name):
+    with pytest.raises(ValueError, match=rf"^{name}: cannot compare shapes \(2, 3\) and \(4,\)"):
+        getattr(ac.ones(2, 3), op)(ac.ones(4))
+
+
+def test_softmax_errors_name_softmax():
+    with pytest.raises(ValueError, match=r"^softmax: axis 2 is out of range"):
+        ac.ones(2, 3).softmax(axis=2)
+
+
+def test_softmax_of_a_0d_tensor_is_one():
+    x = ac.tensor(3.0, requires_grad=True, dtype=np.float64)
+    assert x.softmax().item() == 1.0
+    assert x.log_softmax().item() == 0.0
+    x.log_softmax().backward()
+    assert x.grad.item() == 0.0
+
+
+def test_anomaly_names_sqrt_when_sqrt_was_called():
+    from autocnn.autograd import detect_anomaly
+
+    x = ac.tensor([1.0, -1e-9], requires_grad=True, dtype=np.float64)
+    with detect_anomaly(), pytest.raises(RuntimeError, match=r"(?s)^sqrt .*-1e-09 at \(1,\)"):
+        x.sqrt()
+
+
+def test_comparisons_of_symbolic_tensors_are_sympy_relations():
+    import sympy
+
+    from autocnn import symbolic
+
+    x = symbolic.symbols("x", (2,))
+    rel = (x > 0).data
+    assert rel.dtype == object
+    assert isinstance(rel[0], sympy.StrictGreaterThan) and str(rel[0]) == "x_0 > 0"

@@ -86,12 +86,36 @@ def _is_symbolic(arr: np.ndarray) -> bool:
 
 
 def _as_tensor_arg(value: Any, where: str) -> Any:
-    """Operands of operators: Tensors and numbers pass; lists and arrays become arrays."""
-    if isinstance(value, (Tensor, numbers.Number, np.ndarray)):
+    """Operands of operators: Tensors and numbers pass; lists and arrays become arrays.
+
+    A NumPy scalar (``np.float64(2.0)``) acts as a Python number, as in PyTorch: it does
+    not turn a float32 tensor into float64.
+    """
+    if isinstance(value, (Tensor, np.ndarray)):
         return value
     if isinstance(value, np.generic):
+        return value.item() if value.dtype.kind in "biuf" else value
+    if isinstance(value, numbers.Number):
         return value
     return _to_array(value, None, where, copy=False)
+
+
+def _operands(a: Tensor, b: Any, op: str) -> tuple[Any, Any]:
+    """``a`` and the other operand, with an integer array promoted to the float's dtype.
+
+    NumPy turns float32 + int64 into float64; PyTorch keeps float32. A model fed integer
+    images must stay in the dtype of its weights, so integer operands meet the float dtype.
+    """
+    b = _as_tensor_arg(b, op)
+    if isinstance(b, (Tensor, np.ndarray)):
+        da = a.data.dtype
+        db = b.data.dtype if isinstance(b, Tensor) else b.dtype
+        if da is not db and da.kind != db.kind:
+            if da.kind == "f" and db.kind in "biu":
+                b = (b.data if isinstance(b, Tensor) else b).astype(da)
+            elif db.kind == "f" and da.kind in "biu":
+                a = Tensor._constant(a.data.astype(db))
+    return a, b
 
 
 class Tensor:
@@ -401,40 +425,47 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, _as_tensor_arg(other, "add"))
+        return _ops.Add.apply(*_operands(self, other, "add"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(_as_tensor_arg(other, "add"), self)
+        a, b = _operands(self, other, "add")
+        return _ops.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, _ops.Neg.apply(_as_tensor_arg(other, "sub")))
+        a, b = _operands(self, other, "sub")
+        return _renamed(lambda: _ops.Add.apply(a, _ops.Neg.apply(b)), "add", "sub")
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(_as_tensor_arg(other, "sub"), _ops.Neg.apply(self))
+        a, b = _operands(self, other, "sub")
+        return _renamed(lambda: _ops.Add.apply(b, _ops.Neg.apply(a)), "add", "sub")
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, _as_tensor_arg(other, "mul"))
+        return _ops.Mul.apply(*_operands(self, other, "mul"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(_as_tensor_arg(other, "mul"), self)
+        a, b = _operands(self, other, "mul")
+        return _ops.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, _as_tensor_arg(other, "div"))
+        return _ops.Div.apply(*_operands(self, other, "div"))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(_as_tensor_arg(other, "div"), self)
+        a, b = _operands(self, other, "div")
+        return _ops.Div.apply(b, a)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return _ops.Pow.apply(self, _as_tensor_arg(exponent, "pow"))
+        return _ops.Pow.apply(*_operands(self, exponent, "pow"))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return _ops.Pow.apply(_as_tensor_arg(base, "pow"), self)
+        a, b = _operands(self, base, "pow")
+        return _ops.Pow.apply(b, a)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, _as_tensor_arg(other, "matmul"))
+        return _ops.MatMul.apply(*_operands(self, other, "matmul"))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(_as_tensor_arg(other, "matmul"), self)
+        a, b = _operands(self, other, "matmul")
+        return _ops.MatMul.apply(b, a)
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
@@ -444,8 +475,19 @@ class Tensor:
 
     # comparisons give boolean tensors and are never differentiated
     def _compare(self, other: Any, ufunc: np.ufunc) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else _as_tensor_arg(other, "compare")
-        return Tensor._constant(np.asarray(ufunc(self.data, other)))
+        op = _COMPARISONS[ufunc]
+        other = other.data if isinstance(other, Tensor) else _as_tensor_arg(other, op)
+        a = self.data
+        b = np.asarray(other)
+        try:
+            if a.dtype.kind == "O" or b.dtype.kind == "O":
+                # symbolic entries: an array of SymPy relations (x_0 > 0), not truth values
+                return Tensor._constant(np.asarray(_OBJECT_COMPARE[op](a, b), dtype=object))
+            return Tensor._constant(np.asarray(ufunc(a, b)))
+        except ValueError as exc:
+            raise ValueError(
+                f"{op}: cannot compare shapes {a.shape} and {b.shape}: they do not broadcast"
+            ) from exc
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -476,6 +518,11 @@ class Tensor:
 
     def sqrt(self) -> Tensor:
         """The square root: a composition, x ** 0.5."""
+        if grad_mode.anomaly:  # name the function the user called, not only the primitive
+            try:
+                return _ops.Pow.apply(self, 0.5)
+            except RuntimeError as exc:
+                raise RuntimeError(f"sqrt (computed as x ** 0.5): {exc}") from None
         return _ops.Pow.apply(self, 0.5)
 
     def abs(self) -> Tensor:
@@ -537,7 +584,7 @@ class Tensor:
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``: a composition, shifted by the max for stability."""
-        return self.log_softmax(axis).exp()
+        return self._log_softmax(axis, "softmax").exp()
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x − log Σ exp(x) along ``axis``; stable for large inputs.
@@ -545,7 +592,13 @@ class Tensor:
         The max is subtracted first and detached: the result does not depend on the shift,
         so its gradient needs no path through it.
         """
-        (ax,) = _norm_axes(axis, self.data.ndim, "log_softmax")
+        return self._log_softmax(axis, "log_softmax")
+
+    def _log_softmax(self, axis: int, op: str) -> Tensor:
+        axes = _norm_axes(axis, self.data.ndim, op)
+        if not axes:  # a 0-d tensor is one class with probability 1: log p = 0
+            return self * 0.0
+        (ax,) = axes
         if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
             shifted = self
         else:
@@ -629,6 +682,41 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _renamed(run: Any, internal: str, public: str) -> Any:
+    """Run a composition; its errors name the operator the user wrote, not its parts."""
+    try:
+        return run()
+    except ValueError as exc:
+        text = str(exc)
+        if text.startswith(internal + ":"):
+            raise ValueError(public + text[len(internal):]) from None
+        raise
+
+
+_COMPARISONS = {
+    np.less: "lt", np.less_equal: "le", np.greater: "gt", np.greater_equal: "ge",
+    np.equal: "eq", np.not_equal: "ne",
+}
+
+
+def _relation(name: str) -> Any:
+    import operator
+
+    import sympy
+
+    if name in ("eq", "ne"):
+        rel = sympy.Eq if name == "eq" else sympy.Ne
+        return np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
+    return np.frompyfunc(getattr(operator, name), 2, 1)
+
+
+class _ObjectCompare(dict):
+    def __missing__(self, name: str) -> Any:
+        self[name] = _relation(name)
+        return self[name]
+
+
+_OBJECT_COMPARE = _ObjectCompare()
 def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:

@@ -68,6 +68,13 @@ def batch_norm(
     if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:
         raise ValueError(f"batch_norm: 'momentum' must be a number in [0, 1], got {momentum!r}")
     C = x.shape[1]
+    for name, buf in (("running_mean", running_mean), ("running_var", running_var)):
+        # Updated in place: an array or list would be copied and the update silently lost.
+        if training and buf is not None and not isinstance(buf, Tensor):
+            raise TypeError(
+                f"batch_norm: '{name}' must be a Tensor (it is updated in place), got "
+                f"{type(buf).__name__}; wrap it once with ac.tensor(...) and keep that tensor"
+            )
     running_mean = _channel_vector(running_mean, C, "running_mean")
     running_var = _channel_vector(running_var, C, "running_var")
     weight = _channel_vector(weight, C, "weight")
@@ -85,7 +92,10 @@ def batch_norm(
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
-        x_hat = centred / (var + eps).sqrt()
+        # Multiplying by 1/sqrt(σ² + ε), a per-channel vector, rather than dividing by
+        # sqrt(σ² + ε) saves two full-size temporaries in backward (Div's rule for the
+        # divisor needs a·grad/b²); it is also how PyTorch computes x̂ (with "invstd").
+        x_hat = centred * (var + eps) ** -0.5
         _update_running(running_mean, mean, momentum, 1.0)
         _update_running(running_var, var, momentum, count / (count - 1))
     else:
@@ -95,8 +105,8 @@ def batch_norm(
                 "'running_var'; pass them, or training=True to use batch statistics"
             )
         mean = running_mean.detach().reshape(per_channel)
-        std = (running_var.detach().reshape(per_channel) + eps).sqrt()
-        x_hat = (x - mean) / std
+        inv_std = (running_var.detach().reshape(per_channel) + eps) ** -0.5
+        x_hat = (x - mean) * inv_std
 
     y = x_hat
     if weight is not None:

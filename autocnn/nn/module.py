@@ -466,8 +466,17 @@ class Module:
             head = f"{indent}({name}): " if name is not None else indent
             children = [(k, m) for k, m in module._modules.items() if m is not None]
             extra = module.extra_repr()
-            if not children:
+            # A layer's settings describe its parameters; a custom module's own parameters
+            # would otherwise be invisible, so they get a line each, with their shapes.
+            bare = [] if extra else [
+                f"{indent}  ({k}): Parameter(shape={tuple(p.shape)}, dtype={p.dtype})"
+                for k, p in module._parameters.items() if p is not None
+            ]
+            if not children and not bare:
                 lines.append(f"{head}{type(module).__name__}({extra})")
+                continue
+            if not children:
+                lines.extend([f"{head}{type(module).__name__}(", *bare, indent + ")"])
                 continue
             if depth >= REPR_MAX_DEPTH:
                 count = sum(1 for _ in module.modules()) - 1
@@ -476,6 +485,7 @@ class Module:
             lines.append(f"{head}{type(module).__name__}(")
             if extra:
                 lines.extend(f"{indent}  {line}" for line in extra.split("\n"))
+            lines.extend(bare)
             stack.append((close, None, depth))
             stack.extend((m, k, depth + 1) for k, m in reversed(children))
         return "\n".join(lines)

@@ -17,6 +17,7 @@ import numpy as np
 
 from autocnn import functional as F
 from autocnn.autograd.tensor import Tensor
+from autocnn.functional._checks import as_tensor
 from autocnn.nn._checks import float_dtype, non_negative_number, positive_int
 from autocnn.nn.module import Module
 from autocnn.nn.parameter import Parameter
@@ -48,7 +49,7 @@ class _BatchNorm(Module):
     def _check_input(self, x: Any) -> Tensor:
         name = type(self).__name__
         if not isinstance(x, Tensor):
-            raise TypeError(f"{name}: expected a Tensor input, got {type(x).__name__}")
+            x = as_tensor(x, name, "input")
         if x.ndim not in self._ndims:
             raise ValueError(
                 f"{name}({self.num_features}): expected {self._layout} input, got a "

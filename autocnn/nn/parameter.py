@@ -26,6 +26,8 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=DEFAULT_DTYPE)
         arr = _to_array(data, None, "Parameter", copy=False)
+        if not isinstance(data, (Tensor, np.ndarray)) and arr.dtype.kind in "iub":
+            arr = arr.astype(DEFAULT_DTYPE)  # nested lists of ints: a learnable float32 tensor
         if requires_grad:
             _check_requires_grad(arr.dtype, "Parameter")
         self.data = arr

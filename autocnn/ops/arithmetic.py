@@ -7,6 +7,8 @@ Subtraction is a composition, a + (−b).
 
 from __future__ import annotations
 
+import numpy as np
+
 from autocnn.autograd.function import Function
 from autocnn.ops import backend
 
@@ -74,7 +76,11 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dL/da = dL/dy · b · a^(b−1),  dL/db = dL/dy · y · log a"""
+    """y = a ** b;  dL/da = dL/dy · b · a^(b−1),  dL/db = dL/dy · y · log a
+
+    NOTE: two limits are taken as PyTorch does, where the formulas read 0 · ∞: dL/da = 0
+    where b = 0 (a⁰ is constant even at a = 0), and dL/db = 0 where a = 0 and b ≥ 0.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -86,10 +92,25 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
+        a_arr, b_arr = _array(a), _array(b)
+        numeric = a_arr.dtype.kind != "O" and b_arr.dtype.kind != "O"
+        grad_a = grad_b = None
+        if need_a:
+            exponent = b - 1
+            if numeric and np.any(b_arr == 0):
+                # where b = 0 use a⁰ (finite) in place of a⁻¹; the factor b makes it 0 anyway
+                exponent = exponent + (b_arr == 0).astype(a_arr.dtype)
+            grad_a = grad * b * a**exponent
         if need_b:
-            log_a = a.log() if hasattr(a, "log") else backend.log(a)
+            base = a
+            if numeric:
+                degenerate = (a_arr == 0) & (b_arr >= 0)
+                if np.any(degenerate):
+                    base = a + degenerate.astype(a_arr.dtype)  # log 1 = 0 there
+            log_a = base.log() if hasattr(base, "log") else backend.log(base)
             grad_b = grad * y * log_a
-        else:
-            grad_b = None
         return grad_a, grad_b
+
+
+def _array(v):
+    return v.data if hasattr(v, "data") and isinstance(v.data, np.ndarray) else np.asarray(v)
