@@ -265,3 +265,19 @@ class TwoOutputs(Function):
 def test_a_forward_returning_two_outputs_is_refused_clearly() -> None:
     with pytest.raises(TypeError, match="exactly one output"):
         TwoOutputs.apply(f64([1.0]))
+
+
+def test_a_pytorch_style_forward_gets_a_hint_that_forward_sees_arrays():
+    from autocnn.autograd import Function
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.exp()  # a Tensor method; forward is given a NumPy array
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(AttributeError, match="forward receives NumPy arrays"):
+        Cube.apply(ac.ones(2, requires_grad=True))

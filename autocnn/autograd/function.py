@@ -153,7 +153,7 @@ class Function:
         ctx.next_edges = edges if record else ()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
-        except (ValueError, IndexError, TypeError) as exc:
+        except (ValueError, IndexError, TypeError, AttributeError) as exc:
             raise _explain(cls, args, exc) from exc
         raw_out = out  # forward may have saved it before it is made an array
         if type(out) is not np.ndarray:
@@ -296,7 +296,15 @@ def _explain(cls: type, args: tuple, exc: Exception) -> Exception:
     if message.startswith(cls.__name__.lower() + ":") or message.startswith(cls.__name__):
         return exc  # the op already explained itself
     shapes = ", ".join(_shape_of(a) for a in args)
-    return type(exc)(f"{cls.__name__.lower()}: {message} (inputs: {shapes})")
+    hint = ""
+    if isinstance(exc, (AttributeError, TypeError)) and not cls.__module__.startswith("autocnn."):
+        # a user's Function written in PyTorch style calls Tensor methods on its inputs
+        hint = (" — note: Function.forward receives NumPy arrays (the tensors' .data), not "
+                "Tensors; compute with NumPy there and return an array")
+    try:
+        return type(exc)(f"{cls.__name__.lower()}: {message} (inputs: {shapes}){hint}")
+    except TypeError:  # an exception class whose constructor takes other arguments
+        return exc
 
 
 # ---------------------------------------------------------------------- anomaly mode
