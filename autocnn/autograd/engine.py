@@ -329,7 +329,15 @@ def backward_from(
         retain_graph = create_graph
     g = _root_grad(tensor, gradient, "backward")
     if g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data):
-        g = Tensor._constant(g.data.copy())  # .grad must never alias the caller's array
+        # .grad must never alias the caller's array. Without create_graph a read-only view
+        # is enough: _owned() copies it only if it reaches a leaf's .grad, so a large
+        # upstream gradient (y.backward(dy) on a conv output) is not copied for nothing.
+        if create_graph:
+            g = Tensor._constant(g.data.copy())
+        else:
+            view = g.data.view()
+            view.flags.writeable = False
+            g = Tensor._constant(view)
     run_backward([tensor], [g], retain_graph, create_graph)
 
 

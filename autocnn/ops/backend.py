@@ -102,14 +102,21 @@ def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def first_max_mask(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+def first_max_mask(
+    x: np.ndarray, axis: tuple[int, ...], maximum: np.ndarray | None = None
+) -> np.ndarray:
     """A boolean mask, True at the first maximal entry of each reduced group.
 
     NOTE: ties are a policy. The gradient of a max goes to the first maximal entry in
     row-major order over the reduced axes, as PyTorch's max_pool2d and max(dim) do.
+    ``maximum``, if given, is ``amax(x, axis, keepdims=True)`` already computed.
     """
     if not axis:
         return np.ones(x.shape, dtype=bool)
+    if not _is_object(x) and _group_size(x, axis) <= _SLAB_GROUPS:
+        mask = _first_max_mask_slabs(x, axis, maximum)
+        if mask is not None:
+            return mask
     kept = [a for a in range(x.ndim) if a not in axis]
     moved = np.transpose(x, kept + list(axis))
     groups = moved.reshape(*moved.shape[: len(kept)], -1)
@@ -124,7 +131,54 @@ def first_max_mask(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
     np.put_along_axis(mask, winner[..., None], True, axis=-1)
     mask = mask.reshape(moved.shape)
     inverse = np.argsort(kept + list(axis))
-    return np.transpose(mask, inverse)
+    mask = np.transpose(mask, inverse)
+    if _is_object(x):  # SymPy cannot multiply by NumPy booleans: exact 0 and 1 instead
+        import sympy
+
+        return np.where(mask, sympy.S.One, sympy.S.Zero).astype(object)
+    return mask
+
+
+#: groups of at most this many entries (pooling windows up to 4×4) take the slab loop below
+_SLAB_GROUPS = 16
+
+
+def _group_size(x: np.ndarray, axis: tuple[int, ...]) -> int:
+    size = 1
+    for a in axis:
+        size *= x.shape[a]
+    return size
+
+
+def _first_max_mask_slabs(
+    x: np.ndarray, axis: tuple[int, ...], maximum: np.ndarray | None
+) -> np.ndarray | None:
+    """first_max_mask for small groups: one pass per group entry, each over a whole slab.
+
+    An argmax over a transposed view of small groups (a pooling window) is very slow in
+    NumPy; comparing the k slabs ``x[..., i, ...]`` with the maximum, in row-major order,
+    and keeping only hits not already taken is the same rule at elementwise speed.
+    Returns None (use the argmax path) when a group holds a NaN: np.max then returns NaN,
+    which equals nothing, while argmax's rule (the first NaN wins) is what we keep.
+    """
+    if maximum is None:
+        maximum = np.max(x, axis=axis, keepdims=True)
+    if maximum.dtype.kind in "fc" and np.isnan(maximum).any():
+        return None
+    mask = np.empty(x.shape, dtype=bool)
+    taken = None
+    index: list[Any] = [slice(None)] * x.ndim
+    for position in np.ndindex(*(x.shape[a] for a in axis)):
+        for a, i in zip(axis, position):
+            index[a] = slice(i, i + 1)
+        hit = mask[tuple(index)]
+        np.equal(x[tuple(index)], maximum, out=hit)
+        if taken is None:
+            taken = hit.copy()
+        else:
+            np.greater(hit, taken, out=hit)  # hit and not taken
+            np.logical_or(taken, hit, out=taken)
+    return mask
 
 
 def isfinite(x: np.ndarray) -> np.ndarray:

@@ -16,6 +16,11 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axis else s for i, s in enumerate(shape))
 
 
+def _drop_axes(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of the result with keepdims=False."""
+    return tuple(s for i, s in enumerate(shape) if i not in axis)
+
+
 class Sum(Function):
     """y = Σ_axis x;  dL/dx = dL/dy broadcast back over the summed axes"""
 
@@ -46,9 +51,11 @@ class Max(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
-        if ctx.needs_input_grad and ctx.needs_input_grad[0]:
-            ctx.save_for_backward(backend.first_max_mask(x, axis))
-        return backend.amax(x, axis, keepdims)
+        if not (ctx.needs_input_grad and ctx.needs_input_grad[0]):
+            return backend.amax(x, axis, keepdims)
+        kept = backend.amax(x, axis, True)
+        ctx.save_for_backward(backend.first_max_mask(x, axis, maximum=kept))
+        return kept if keepdims else kept.reshape(_drop_axes(x.shape, axis))
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,0 +1,102 @@
+"""Opt-in performance settings that change the process, not the library's results.
+
+autocnn allocates a fresh NumPy array for every intermediate of a forward and backward
+pass. With glibc's default ``malloc`` each array above the mmap threshold (128 KiB at
+start) gets fresh pages from the kernel, and every page costs a minor page fault when first
+written — a few microseconds per 4 KiB page, a large share of a small convolution's time
+(see ``docs/performance.md``). :func:`tune_allocator` asks glibc to keep large blocks in the
+heap and not give freed memory back to the kernel, so the next step reuses warm pages.
+
+It is never turned on at import: it changes the whole process (every library in it, which
+is why the benchmarks apply it to autocnn and PyTorch alike), and the memory a process
+frees is then kept rather than returned to the system. The ``autocnn train`` command and
+scripts that want the speed call it once at start-up. On systems without glibc (macOS,
+Windows, musl) it does nothing and says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+from typing import Any
+
+# mallopt parameter numbers, from glibc's <malloc.h>
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+#: glibc's ceiling for M_MMAP_THRESHOLD on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX)
+MAX_MMAP_THRESHOLD = 32 * 1024 * 1024
+_INT_MAX = 2**31 - 1
+
+
+def _glibc() -> Any | None:
+    """The C library as a ctypes handle if it is glibc (has ``mallopt``), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        version = libc.gnu_get_libc_version
+        libc.mallopt  # noqa: B018 - raises AttributeError when absent
+    except (OSError, AttributeError):
+        return None
+    version.restype = ctypes.c_char_p
+    return libc
+
+
+def tune_allocator(
+    mmap_threshold: int = MAX_MMAP_THRESHOLD, trim_threshold: int = 256 * 1024 * 1024
+) -> dict[str, Any]:
+    """Make glibc's malloc reuse freed memory for large arrays instead of fresh pages.
+
+    Sets ``M_MMAP_THRESHOLD`` (blocks at least this large, in bytes, are mapped afresh from
+    the kernel and unmapped when freed; at most 32 MiB) and ``M_TRIM_THRESHOLD`` (free
+    memory at the top of the heap beyond this many bytes is returned to the kernel). Raising
+    both keeps the arrays of one training step in warm pages for the next step; the process
+    keeps up to about ``trim_threshold`` bytes of freed memory for reuse.
+
+    Affects the whole process and cannot be undone exactly (glibc stops adapting its
+    thresholds once they are set). Returns what it did: ``{"applied": bool, "reason": str,
+    "mmap_threshold": int | None, "trim_threshold": int | None, "libc": str | None}``.
+    On a system without glibc it changes nothing and ``applied`` is False.
+    """
+    for name, value in (("mmap_threshold", mmap_threshold), ("trim_threshold", trim_threshold)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(
+                f"tune_allocator: '{name}' must be an int number of bytes, got "
+                f"{type(value).__name__}"
+            )
+        if value < 0:
+            raise ValueError(f"tune_allocator: '{name}' must be non-negative, got {value}")
+    if mmap_threshold > MAX_MMAP_THRESHOLD:
+        raise ValueError(
+            f"tune_allocator: 'mmap_threshold' must be at most {MAX_MMAP_THRESHOLD} bytes "
+            f"(glibc's ceiling), got {mmap_threshold}"
+        )
+    if trim_threshold > _INT_MAX:
+        raise ValueError(
+            f"tune_allocator: 'trim_threshold' must be at most {_INT_MAX} bytes (a C int), "
+            f"got {trim_threshold}"
+        )
+    result: dict[str, Any] = {
+        "applied": False, "reason": "", "mmap_threshold": None, "trim_threshold": None,
+        "libc": None,
+    }
+    libc = _glibc()
+    if libc is None:
+        result["reason"] = f"not glibc on {sys.platform}: nothing changed"
+        return result
+    result["libc"] = "glibc " + libc.gnu_get_libc_version().decode()
+    # mallopt returns 1 on success and 0 on error; the C int arguments fit by the checks above
+    if not libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(mmap_threshold)):
+        result["reason"] = "mallopt(M_MMAP_THRESHOLD) was refused: nothing changed"
+        return result
+    if not libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(trim_threshold)):
+        result["reason"] = "mallopt(M_TRIM_THRESHOLD) was refused (mmap threshold was set)"
+        result["mmap_threshold"] = mmap_threshold
+        return result
+    result.update(
+        applied=True, reason="large arrays now reuse freed heap memory",
+        mmap_threshold=mmap_threshold, trim_threshold=trim_threshold,
+    )
+    return result
