@@ -213,3 +213,61 @@ def test_unknown_op_lists_the_known_ones() -> None:
 def test_wrong_number_of_gradients_is_an_error_naming_the_inputs() -> None:
     with pytest.raises(ValueError, match=r"expected 3 .*x, weight, bias"):
         check_backward("conv2d", lambda g, x, w, b, **k: (g, g))
+
+
+# ----------------------------------------------------------------- the exact re-check decides
+def test_error_below_the_float_tolerance_fails_the_exact_check() -> None:
+    from fractions import Fraction
+
+    def bw(g, x, w, b):  # db off by a factor 1 + 1e-9: passes np.isclose, not exactness
+        return g @ w, g.T @ x, g.sum(0) * Fraction(1000000001, 1000000000)
+
+    report = check_backward("linear", bw)
+    assert all(r.ok for r in report.results)  # the float check alone would pass it
+    assert not report and report.exact_failed
+    text = str(report)
+    assert "all gradients correct" not in text and "MISTAKES FOUND" in text
+    assert "exact check FAILED: dL/dbias[0] differs on exact inputs: got -1000000001/" in text
+    assert "expected -1 " in text
+
+
+def test_a_correct_linear_backward_still_passes_the_exact_check() -> None:
+    report = check_backward("linear", lambda g, x, w, b: (g @ w, g.T @ x, g.sum(0)))
+    assert report and not report.exact_failed
+    assert "all gradients correct" in str(report)
+    assert "exact check: equal with zero tolerance" in str(report)
+
+
+# ----------------------------------------------------------------- expected expression, any op
+def test_linear_wrong_entry_has_the_exact_expected_expression() -> None:
+    import sympy
+
+    report = check_backward("linear", lambda g, x, w, b: (g @ w * 2, g.T @ x, g.sum(0)))
+    dx = report.results[0]
+    assert not dx.ok and dx.examples[0].index == (0, 0)
+    expr = sympy.sympify(dx.expected_expression.split("   ")[0])
+    g, w = sympy.symbols("g_0_0 g_0_1"), sympy.symbols("w_0_0 w_1_0")
+    # dL/dx[0, 0] = Σ_o g[0, o]·W[o, 0] (x has shape (3, 4), W has shape (2, 4))
+    assert sympy.expand(expr - (g[0] * w[0] + g[1] * w[1])) == 0
+    assert f"exact expected expression of x[0, 0]: {dx.expected_expression}" in str(report)
+
+
+def test_forward_callable_wrong_entry_has_the_exact_expected_expression() -> None:
+    import sympy
+
+    report = check_backward(lambda x: x.sigmoid(), lambda g, x: (g * x,), shapes=[(3,)])
+    dx = report.results[0]
+    i = dx.examples[0].index[0]
+    expr = sympy.sympify(dx.expected_expression.split("   ")[0])
+    x, g = sympy.Symbol(f"x_{i}"), sympy.Symbol(f"g_{i}")
+    reference = sympy.diff(g / (1 + sympy.exp(-x)), x)  # independent: SymPy's own derivative
+    assert sympy.simplify(expr - reference) == 0
+    assert "exact expected expression of x" in str(report)
+
+
+def test_expected_expression_says_why_when_the_forward_cannot_take_symbols() -> None:
+    def bad_forward(x):
+        return x * float(np.asarray(x.data, dtype=np.float64).sum())  # needs numbers
+
+    report = check_backward(bad_forward, lambda g, x: (g,), shapes=[(2,)])
+    assert report.results[0].expected_expression.startswith("(not derived")

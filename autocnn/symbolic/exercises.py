@@ -312,16 +312,20 @@ class ExerciseReport:
     """The checker's verdict: truthy when every gradient is right.
 
     ``results`` has one ``GradientResult`` per input; ``patterns`` collects every named
-    mistake; ``exact`` says whether the backward was also proved on symbolic inputs.
+    mistake; ``exact`` says what the exact re-check (rationals, then symbols) found, and
+    ``exact_failed`` is True when that re-check found a wrong entry — the report is then
+    falsy even though every entry passed the float check.
     """
 
     op: str
     results: list[GradientResult] = field(default_factory=list)
     forward_message: str = ""
     exact: str = ""
+    exact_failed: bool = False
 
     def __bool__(self) -> bool:
-        return not self.forward_message and all(r.ok for r in self.results)
+        return (not self.forward_message and not self.exact_failed
+                and all(r.ok for r in self.results))
 
     @property
     def patterns(self) -> list[str]:
@@ -336,7 +340,8 @@ class ExerciseReport:
             lines.append(f"  forward: {self.forward_message}")
         lines += [str(r) for r in self.results]
         if self.exact:
-            lines.append(f"  exact check: {self.exact}")
+            verdict = "exact check FAILED" if self.exact_failed else "exact check"
+            lines.append(f"  {verdict}: {self.exact}")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -432,6 +437,7 @@ def check_backward(op: Any, backward: Any, shapes: Any = None, params: dict[str,
     batch = spec.shapes[0][0] if spec.shapes and spec.shapes[0] else 1
 
     report = ExerciseReport(spec.name)
+    symbolic_grads: dict[str, Any] | None = None  # computed once, when first needed
     got_list, student_out = _run_student(backward, spec, arrays, grad, spec.params)
     if student_out is not None and not _close(student_out, out.data):
         report.forward_message = ("the forward differs from the engine's (max difference "
@@ -471,10 +477,50 @@ def check_backward(op: Any, backward: Any, shapes: Any = None, params: dict[str,
         if spec.expected_expression is not None:
             res.expected_expression = spec.expected_expression(
                 arrays, name, res.examples[0].index, **spec.params)
+        else:
+            if symbolic_grads is None:
+                symbolic_grads = _symbolic_grads(spec)
+            res.expected_expression = _generic_expected(symbolic_grads, name,
+                                                        res.examples[0].index)
         report.results.append(res)
     if exact and report:
-        report.exact = _exact_check(backward, spec)
+        report.exact, report.exact_failed = _exact_check(backward, spec)
     return report
+
+
+def _symbolic_grads(spec: OpSpec) -> dict[str, Any]:
+    """The engine's gradients on symbolic inputs with a symbolic upstream gradient ``g``.
+
+    Works for any op the engine can run on SymPy symbols; the inputs are named by their
+    first letter (``x_0_1``, ``w_1_2``, ``b_0`` for linear; ``x``, ``y``, … for a forward
+    callable). On failure (too many entries, an arg-max of symbols, …) the value is a
+    string saying why.
+    """
+    from autocnn.symbolic.tensors import MAX_ENTRIES
+
+    letters = [n[0] for n in spec.inputs]
+    if len(set(letters)) != len(letters) or "g" in letters:
+        letters = list("xyzwvupqrs"[:len(spec.inputs)])
+    if sum(int(np.prod(s)) for s in spec.shapes) > MAX_ENTRIES:
+        return {"": f"not derived: more than {MAX_ENTRIES} input entries"}
+    try:
+        tensors = [Tensor(symbol_array(c, s), requires_grad=True)
+                   for c, s in zip(letters, spec.shapes)]
+        out = spec.forward(*tensors, **spec.params)
+        out.backward(Tensor(symbol_array("g", out.shape)))
+    except Exception as exc:  # e.g. the winner of a max of symbols is undefined
+        return {"": f"not derived: the forward does not run on symbols ({type(exc).__name__})"}
+    return {n: (None if t.grad is None else t.grad.data) for n, t in zip(spec.inputs, tensors)}
+
+
+def _generic_expected(grads: dict[str, Any], name: str, idx: tuple[int, ...]) -> str:
+    """The exact expression of dL/d``name``[idx] from :func:`_symbolic_grads`."""
+    if "" in grads:
+        return f"({grads['']})"
+    grad = grads.get(name)
+    if grad is None:
+        return "0   (the input does not reach the output)"
+    return f"{sympy.sstr(grad[idx])}   [inputs as symbols; g…: the upstream gradient]"
 
 
 def _max_diff(a: Any, b: Any) -> str:
@@ -482,14 +528,18 @@ def _max_diff(a: Any, b: Any) -> str:
     return f"{np.max(np.abs(a - b)):.3g}" if a.shape == b.shape else f"shapes {a.shape}/{b.shape}"
 
 
-def _exact_check(backward: Any, spec: OpSpec) -> str:
-    """Run the passing backward on exact rationals and compare with no tolerance."""
+def _exact_check(backward: Any, spec: OpSpec) -> tuple[str, bool]:
+    """Run the passing backward on exact rationals and compare with no tolerance.
+
+    Returns the verdict and whether it is a failure (a wrong entry found exactly).
+    """
     from autocnn.symbolic.tensors import random_rationals
 
     rng = np.random.default_rng(1)
     arrays = [random_rationals(s, rng) for s in spec.shapes]
     if spec.name == "batch_norm":  # exact square roots: make each channel's σ² + ε a square
-        return "not run for batch_norm (its square root of σ² + ε is irrational in general)"
+        return ("not run for batch_norm (its square root of σ² + ε is irrational in general)",
+                False)
     engine_in = [Tensor(a.copy(), requires_grad=True) for a in arrays]
     out = spec.forward(*engine_in, **spec.params)
     grad = random_rationals(out.shape, rng, denominator=5)
@@ -497,26 +547,33 @@ def _exact_check(backward: Any, spec: OpSpec) -> str:
     try:
         got, _ = _run_student(backward, spec, arrays, grad, spec.params)
     except Exception as exc:
-        return f"not run: the backward does not accept exact numbers ({type(exc).__name__})"
+        return (f"not run: the backward does not accept exact numbers "
+                f"({type(exc).__name__})", False)
     for name, g, t in zip(spec.inputs, got, engine_in):
         if g is None or np.shape(g) != t.shape:
-            return f"dL/d{name} has the wrong shape on exact inputs"
+            return (f"dL/d{name} has the wrong shape on exact inputs: got "
+                    f"{None if g is None else np.shape(g)}, expected {t.shape}", True)
         g_arr = np.asarray(g, dtype=object)
         if any(isinstance(v, (float, np.floating, sympy.Float)) for v in g_arr.reshape(-1)):
-            return "not run: the backward turned exact inputs into floats"
+            return "not run: the backward turned exact inputs into floats", False
         for idx in np.ndindex(*t.shape):
             if sympy.sympify(g_arr[idx]) - sympy.sympify(t.grad.data[idx]) != 0:
                 return (f"dL/d{name}{index_name(idx)} differs on exact inputs: got "
-                        f"{g_arr[idx]}, expected {t.grad.data[idx]}")
-    return "equal with zero tolerance on exact rational inputs" + _symbolic_check(backward, spec)
+                        f"{g_arr[idx]}, expected {t.grad.data[idx]} (the float check "
+                        f"passed only because the error is below its tolerance)", True)
+    text, failed = _symbolic_check(backward, spec)
+    return "equal with zero tolerance on exact rational inputs" + text, failed
 
 
-def _symbolic_check(backward: Any, spec: OpSpec) -> str:
-    """Also run the backward on symbols: agreement there is a proof for every input."""
+def _symbolic_check(backward: Any, spec: OpSpec) -> tuple[str, bool]:
+    """Also run the backward on symbols: agreement there is a proof for every input.
+
+    Returns the added verdict and whether it is a failure (an entry refuted).
+    """
     from autocnn.symbolic.compare import compare
 
     if sum(int(np.prod(s)) for s in spec.shapes) > 200:
-        return ""
+        return "", False
     arrays = [symbol_array(n[0], s) for n, s in zip(spec.inputs, spec.shapes)]
     try:
         engine_in = [Tensor(a.copy(), requires_grad=True) for a in arrays]
@@ -525,11 +582,19 @@ def _symbolic_check(backward: Any, spec: OpSpec) -> str:
         out.backward(Tensor(grad.copy()))
         got, _ = _run_student(backward, spec, arrays, grad, spec.params)
     except Exception:  # the arg-max of symbols, np.exp of symbols, …: no symbolic run
-        return ""
+        return "", False
+    unproved = ""
     for name, g, t in zip(spec.inputs, got, engine_in):
         if g is None or np.shape(g) != t.shape or np.asarray(g).dtype != object:
-            return ""
+            return "", False
         for idx in np.ndindex(*t.shape):
-            if compare(g[idx], t.grad.data[idx]).status != "proved":
-                return f"; but dL/d{name}{index_name(idx)} differs on symbolic inputs"
-    return "; and proved equal on symbolic inputs (for every input of these shapes)"
+            result = compare(g[idx], t.grad.data[idx])
+            if result.status == "refuted":
+                return (f"; but dL/d{name}{index_name(idx)} differs on symbolic inputs: got "
+                        f"{g[idx]}, expected {t.grad.data[idx]}", True)
+            if result.status != "proved" and not unproved:
+                unproved = (f"; on symbolic inputs dL/d{name}{index_name(idx)} agrees at exact "
+                            "points but is not proved (piecewise)")
+    if unproved:
+        return unproved, False
+    return "; and proved equal on symbolic inputs (for every input of these shapes)", False

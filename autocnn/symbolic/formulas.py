@@ -1,35 +1,52 @@
 """Checking a gradient formula a student types as a string.
 
-``check_formula("1/3", lambda x: x.mean(), (3,), wrt="x_0")`` parses the string with SymPy,
-takes the engine's exact gradient of the (scalar) function with respect to the named entry,
-and either proves the two equal or returns a counterexample: an exact point with both
+``check_formula("1/3", lambda x: x.mean(), (3,), wrt="x_0")`` reads the string,
+takes the engine's exact gradient of the (scalar) function with respect to the named
+entry, and either proves the two equal or returns a counterexample: an exact point with both
 values. Variables are the input entries, named as in ``symbolic.symbols`` (``x_0``,
 ``w_0_1``, …; inputs are x, y, z, … in order), and SymPy functions (sqrt, exp, log, Max,
 Heaviside, …) may be used.
+
+The string is never evaluated as Python (SymPy's ``parse_expr`` would ``eval`` it): it is
+parsed with :mod:`ast` and only a whitelist is turned into SymPy — numbers, the variables,
+``pi`` and ``E``, ``+ - * / **`` (``^`` is read as ``**``), implicit products such as
+``2x_0`` or ``2(x_0 + 1)``, and calls of the functions listed in ``_CALLABLE``. Anything
+else (attributes, indexing, strings, lambdas, comprehensions, other calls) gives an
+"invalid" report naming what is not allowed, never an exception or a side effect.
 """
 
 from __future__ import annotations
 
-import re
+import ast
+import io
+import keyword
+import math
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sympy
-from sympy.parsing.sympy_parser import (
-    convert_xor,
-    implicit_multiplication_application,
-    parse_expr,
-    standard_transformations,
-)
 
 from autocnn.autograd.tensor import Tensor
 from autocnn.symbolic.compare import compare
 from autocnn.symbolic.tensors import _as_shape, check_size, symbol_array
 
 _NAMES = "xyzwvpqrs"
-_FUNCTIONS = ("sqrt", "exp", "log", "tanh", "Max", "Min", "Abs", "Heaviside", "sign", "pi", "E")
+#: the functions a formula may call (with their SymPy meaning); lower-case abs/max/min too
+_CALLABLE: dict[str, Any] = {
+    "sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "sin": sympy.sin, "cos": sympy.cos,
+    "Max": sympy.Max, "Min": sympy.Min, "Abs": sympy.Abs, "Heaviside": sympy.Heaviside,
+    "sign": sympy.sign, "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min,
+}
+_ARITY = {name: (1, 1) for name in _CALLABLE}
+_ARITY.update({"log": (1, 2), "Heaviside": (1, 2), "Max": (1, 99), "Min": (1, 99),
+               "max": (1, 99), "min": (1, 99)})
+_FUNCTIONS = tuple(_CALLABLE)
+_CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+_MAX_LENGTH, _MAX_NODES, _MAX_EXPONENT, _MAX_BITS = 20_000, 5_000, 1_000, 100_000
 
 
 @dataclass
@@ -70,25 +87,183 @@ class FormulaReport:
     __repr__ = __str__
 
 
+class FormulaError(ValueError):
+    """A formula string that cannot be read (the message says what is not allowed)."""
+
+
+def _tokens(formula: str, names: dict[str, Any]) -> str:
+    """``^`` as ``**`` and implicit products (``2x_0``, ``2(x_0 + 1)``, ``x_0 x_1``) made
+    explicit, on the token level: nothing is evaluated here."""
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(formula).readline)
+                if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER,
+                                  tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise FormulaError(f"not a formula ({exc})") from None
+    if any(t.type == tokenize.COMMENT for t in toks):
+        raise FormulaError("'#' is not allowed in a formula")
+    out: list[str] = []
+    prev = None
+    for t in toks:
+        word = t.type == tokenize.NAME and not keyword.iskeyword(t.string)
+        if prev is not None:
+            prev_word = prev.type == tokenize.NAME and not keyword.iskeyword(prev.string)
+            ends = prev.type == tokenize.NUMBER or prev_word or prev.string == ")"
+            starts = word or t.type == tokenize.NUMBER or t.string == "("
+            # a name followed by "(" stays a call unless the name is a variable or constant
+            call = prev_word and t.string == "(" and prev.string not in names
+            both_numbers = prev.type == tokenize.NUMBER and t.type == tokenize.NUMBER
+            if ends and starts and not call and not both_numbers:
+                out.append("*")
+        out.append("**" if t.string == "^" else t.string)
+        prev = t
+    return " ".join(out)
+
+
+_UNARY = {ast.UAdd: lambda a: a, ast.USub: lambda a: -a}
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_NOT_ALLOWED = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "indexing ('[...]')",
+    ast.Lambda: "lambda",
+    ast.IfExp: "'if ... else'",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.List: "lists", ast.Tuple: "tuples", ast.Set: "sets", ast.Dict: "dicts",
+    ast.NamedExpr: "':='", ast.Starred: "'*' unpacking",
+    ast.JoinedStr: "strings", ast.Await: "await", ast.Yield: "yield",
+    ast.YieldFrom: "yield", ast.Slice: "slices",
+}
+
+
+class _Builder:
+    """Builds the SymPy expression from a whitelisted Python AST (nothing is executed)."""
+
+    def __init__(self, variables: dict[str, sympy.Symbol]) -> None:
+        self.variables = variables
+        self.unknown: set[str] = set()
+        self.nodes = 0
+
+    def build(self, node: ast.AST) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise FormulaError(f"the formula is too long (more than {_MAX_NODES} parts)")
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, (str, bytes)):
+                raise FormulaError("strings are not allowed in a formula (numbers only)")
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not math.isfinite(value)):
+                raise FormulaError(f"the constant {value!r} is not allowed (finite real "
+                                   "numbers only)")
+            return _small(sympy.Integer(value) if isinstance(value, int)
+                          else sympy.Float(repr(value)))
+        if isinstance(node, ast.Name):
+            if node.id in self.variables:
+                return self.variables[node.id]
+            if node.id in _CONSTANTS:
+                return _CONSTANTS[node.id]
+            if node.id in _CALLABLE:
+                raise FormulaError(f"{node.id} is a function: write {node.id}(...)")
+            self.unknown.add(node.id)
+            return sympy.Symbol(node.id)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return _UNARY[type(node.op)](self.build(node.operand))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = self.build(node.left), self.build(node.right)
+            if isinstance(node.op, ast.Pow):
+                _check_power(left, right)
+            return _small(_BINARY[type(node.op)](left, right))
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, (ast.Compare, ast.BoolOp)) or (
+                isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
+            raise FormulaError("this is not an expression (a comparison or a logical "
+                               "value?); write a step as Heaviside(x_0), with H(0) = 1/2")
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            op = type(node.op).__name__
+            raise FormulaError(f"the operator {op} is not allowed (use + - * / ** or ^)")
+        what = _NOT_ALLOWED.get(type(node), type(node).__name__)
+        raise FormulaError(f"{what} not allowed in a formula")
+
+    def call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name):
+            inner = _NOT_ALLOWED.get(type(node.func), type(node.func).__name__)
+            raise FormulaError(f"only the functions {', '.join(_FUNCTIONS)} may be called "
+                               f"({inner} not allowed)")
+        name = node.func.id
+        if name not in _CALLABLE or name in self.variables:
+            raise FormulaError(f"calling {name!r} is not allowed; the functions are "
+                               f"{', '.join(_FUNCTIONS)}")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise FormulaError(f"{name}(...) takes plain arguments only (no keywords, no *)")
+        lo, hi = _ARITY[name]
+        if not lo <= len(node.args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+            raise FormulaError(f"{name} takes {want} argument(s), got {len(node.args)}")
+        return _CALLABLE[name](*[self.build(a) for a in node.args])
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    """Refuse powers whose exact value would be astronomically large (e.g. 9**9**9)."""
+    if not getattr(exponent, "is_number", False):
+        return
+    size = abs(complex(sympy.N(exponent, 15)))
+    if size > _MAX_EXPONENT:
+        raise FormulaError(f"the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
+    if isinstance(base, sympy.Rational):
+        bits = max(int(base.p).bit_length(), int(base.q).bit_length())
+        if bits * size > _MAX_BITS:
+            raise FormulaError(f"a power with exponent {exponent} gives a number too large "
+                               "to work with")
+
+
+def _small(value: Any) -> Any:
+    """Refuse exact numbers too large to work with (products of huge powers)."""
+    if isinstance(value, sympy.Rational) and max(
+            int(value.p).bit_length(), int(value.q).bit_length()) > _MAX_BITS:
+        raise FormulaError("a number in the formula is too large")
+    return value
+
+
 def _parse(formula: str, variables: dict[str, sympy.Symbol]) -> Any:
-    local = {name: getattr(sympy, name) for name in _FUNCTIONS}
-    # any other name (N, S, I, …, which SymPy would read as its own functions) is a symbol,
-    # so that it can be reported as unknown below
-    for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula):
-        if name not in local and name not in variables:
-            local[name] = sympy.Symbol(name)
-    local.update(variables)
-    transformations = (*standard_transformations, convert_xor,
-                       implicit_multiplication_application)
-    expr = parse_expr(formula, local_dict=local, transformations=transformations)
-    if not isinstance(expr, sympy.Expr):
-        raise ValueError(f"{formula!r} is not an expression (a comparison or a logical "
-                         "value?); write a step as Heaviside(x_0), with H(0) = 1/2")
-    unknown = sorted(s.name for s in expr.free_symbols if s.name not in variables)
-    if unknown:
+    """The SymPy expression of ``formula``; raises :class:`FormulaError` saying why not.
+
+    The string is parsed by Python's ``ast`` and only a whitelist is accepted: numbers,
+    the variables, ``pi``, ``E``, ``+ - * / **`` (or ``^``), parentheses and calls of the
+    functions in ``_FUNCTIONS``. No Python code is ever run.
+    """
+    if len(formula) > _MAX_LENGTH:
+        raise FormulaError(f"the formula is too long ({len(formula)} characters, at most "
+                           f"{_MAX_LENGTH})")
+    if not formula.strip():
+        raise FormulaError("the formula is empty")
+    text = _tokens(formula, {**_CONSTANTS, **variables})
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        detail = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
+        raise FormulaError(f"not a formula ({detail})") from None
+    builder = _Builder(variables)
+    try:
+        expr = builder.build(tree.body)
+    except RecursionError:
+        raise FormulaError("the formula is nested too deeply") from None
+    if builder.unknown:
         known = ", ".join(sorted(variables)[:12])
-        raise ValueError(f"unknown name(s) {', '.join(unknown)}; the variables are {known}"
-                         + (", …" if len(variables) > 12 else ""))
+        raise FormulaError(f"unknown name(s) {', '.join(sorted(builder.unknown))}; the "
+                           f"variables are {known}" + (", …" if len(variables) > 12 else ""))
+    if not isinstance(expr, sympy.Expr):
+        raise FormulaError("this is not an expression; write a step as Heaviside(x_0)")
+    if expr.has(sympy.zoo, sympy.oo, sympy.nan):
+        raise FormulaError(f"the formula is undefined or infinite ({expr}); a division by "
+                           "zero or log(0)?")
     return expr
 
 
@@ -128,8 +303,17 @@ def check_formula(formula: str, fn: Callable[..., Tensor] | Any, *shapes: Any,
         wrt = ""
     try:
         student = _parse(formula, variables)
-    except (SyntaxError, TypeError, ValueError, sympy.SympifyError) as exc:
+    except FormulaError as exc:
         return FormulaReport(formula, wrt, "invalid", expected, message=str(exc))
-    result = compare(student, expected)
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+        # SymPy refusing a whitelisted construct (e.g. log(0, 0)): still a readable report
+        return FormulaReport(formula, wrt, "invalid", expected,
+                             message=f"SymPy cannot build it ({type(exc).__name__}: {exc})")
+    try:
+        result = compare(student, expected)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        return FormulaReport(formula, wrt, "invalid", expected, student,
+                             message=f"cannot be compared with the gradient "
+                                     f"({type(exc).__name__}: {exc})")
     return FormulaReport(formula, wrt, result.status, expected, student, result.point,
                          result.values)

@@ -112,6 +112,14 @@ def verify(fn: Callable[..., Tensor], *shapes: Any, names: str | None = None) ->
     ``fn`` takes one tensor per shape and returns a tensor. Inputs are named x, y, z, …
     (or by the letters of ``names``) with entries ``x_0_1``. The report is truthy when all
     entries agree; printing it lists each disagreeing entry with a counterexample point.
+
+    ``fn`` may compare its symbolic inputs: ``x > 0`` on a symbolic tensor gives, element
+    by element, SymPy relations (``x_0 > 0``) in a constant object tensor, never
+    differentiated. A max (``Tensor.max``, max pooling) on symbols with grad enabled raises
+    a ``TypeError`` (the arg-max of symbols is undefined; gradients of a max need exact
+    numbers such as ``symbolic.exact`` rationals): ``verify`` then builds ``Max(x_0, …)``
+    under ``no_grad`` and compares with ``sympy.diff`` at an exact rational point. See
+    "Comparisons and max on symbolic tensors" in docs/api/symbolic.md.
     """
     if not shapes:
         raise TypeError("symbolic.verify: give at least one input shape, e.g. verify(f, (2, 3))")
