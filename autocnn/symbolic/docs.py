@@ -38,6 +38,9 @@ def generate() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write the file (default ``docs/derivations.md``)."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].startswith("-"):
+        print("usage: python -m autocnn.symbolic.docs [PATH]   (default docs/derivations.md)")
+        return 0 if argv[0] in ("-h", "--help") else 2
     path = Path(argv[0]) if argv else Path("docs") / "derivations.md"
     path.write_text(generate(), encoding="utf-8")
     print(f"wrote {path}")
