@@ -271,11 +271,14 @@ def train_epoch(model: Any, loader: DataLoader, optimizer: Any, loss_fn: LossFn 
     total_loss, correct, count = 0.0, 0, 0
     start = time.perf_counter()
     for images, labels in loader:
-        optimizer.zero_grad()
-        logits = model(images)
-        loss = loss_fn(logits, labels)
-        loss.backward()
-        optimizer.step()
+        # a learning rate that is too large overflows somewhere in the step: NumPy's
+        # RuntimeWarnings would only repeat, less clearly, what the check below reports
+        with np.errstate(all="ignore"):
+            optimizer.zero_grad()
+            logits = model(images)
+            loss = loss_fn(logits, labels)
+            loss.backward()
+            optimizer.step()
         n = len(labels.data)
         batch_loss = float(loss.item())
         if not math.isfinite(batch_loss):
@@ -336,8 +339,14 @@ def fit(
         bar = (ProgressBar(len(loader), f"epoch {epoch}/{epochs}", stream)
                if progress else None)
         trained = train_epoch(model, loader, optimizer, loss_fn, bar)
-        tested = (evaluate(model, test_data, loss_fn=loss_fn) if test_data is not None
-                  else {"loss": math.nan, "accuracy": math.nan})
+        with np.errstate(all="ignore"):  # weights spoilt by the last step: checked below
+            tested = (evaluate(model, test_data, loss_fn=loss_fn) if test_data is not None
+                      else {"loss": math.nan, "accuracy": math.nan, "count": 0})
+        if tested["count"] and not math.isfinite(tested["loss"]):
+            raise FloatingPointError(
+                f"fit: the test loss became {tested['loss']} after epoch {epoch}; lower the "
+                "learning rate"
+            )
         record = EpochRecord(epoch, trained["loss"], trained["accuracy"], tested["loss"],
                              tested["accuracy"], trained["seconds"],
                              trained["images_per_second"])

@@ -164,6 +164,54 @@ def test_a_successful_run_keeps_files_it_does_not_write(tmp_path: Path) -> None:
     assert (out / "model.npz").is_file()
 
 
+def test_a_successful_run_removes_outputs_of_an_earlier_run_it_did_not_write(
+        tmp_path: Path) -> None:
+    from autocnn.commands.train import OUTPUT_FILES
+
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = ["graph.svg", "graph.dot", "curves.png", "filters.png", "feature_maps.png"]
+    for name in earlier:
+        (out / name).write_bytes(b"from an earlier run")
+    mine = ["notes.txt", "my-curves.png", "graph.svg.bak"]
+    for name in mine:
+        (out / name).write_text("mine")
+    assert _train(out, "--no-plots", "--no-graph") == 0
+    written = ["metrics.csv", "metrics.json", "model.json", "model.npz"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(mine + written)
+    assert set(written) <= set(OUTPUT_FILES)
+
+
+def test_the_list_of_outputs_names_every_file_a_full_run_writes(trained: Path) -> None:
+    from autocnn.commands.train import OUTPUT_FILES
+
+    assert {p.name for p in trained.iterdir()} <= set(OUTPUT_FILES)
+
+
+def test_a_failed_training_keeps_the_outputs_of_an_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "curves.png").write_bytes(b"from an earlier run")
+    assert _train(out, "--no-plots", "--no-graph", "--lr", "1e12") == 2
+    assert [p.name for p in out.iterdir()] == ["curves.png"]
+
+
+def test_a_diverging_run_prints_only_the_error_line(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    env.pop("PYTHONWARNINGS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "autocnn", "train", *SMALL, "--lr", "1e12", "--no-plots",
+         "--no-graph", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("autocnn train: error: ") and "lower the learning rate" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
 def test_weights_that_do_not_match_the_model_are_refused(trained: Path, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture) -> None:
     state = ac.load(trained / "model.npz")
@@ -282,3 +330,25 @@ def test_a_wrong_checksum_stops_the_command(tmp_path: Path, monkeypatch: pytest.
     assert "checksum mismatch" in err[-1] and err[-1].startswith("autocnn train: error:")
     assert not (folder / (FILES[2] + ".gz")).exists()
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------ the docs
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_the_docs_index_calls_the_exercise_scripts_solutions_as_their_page_does() -> None:
+    # examples/exercises/ holds worked solutions (docs/exercises.md); the index must not
+    # present them as starting points to fill in
+    row = next(line for line in (DOCS / "index.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `exercises/`"))
+    assert "solution" in row and "starting point" not in row
+    assert "worked solution" in (DOCS / "exercises.md").read_text(encoding="utf-8").lower()
+
+
+def test_the_cli_page_lists_every_output_the_command_may_remove() -> None:
+    from autocnn.commands.train import OUTPUT_FILES
+
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert "is removed" in page
+    for name in OUTPUT_FILES:
+        assert f"`{name}`" in page, name

@@ -154,3 +154,33 @@ def test_gzip_of_the_hand_written_file_matches_plain(tmp_path: Path) -> None:
         (tmp_path / "gz" / (stem + ".gz")).write_bytes(gzip.compress(data))
     train, _ = load_mnist(tmp_path / "gz")
     np.testing.assert_array_equal(train.labels, arrays[FILES[1]])
+
+
+# ------------------------------------------------------- messages name the dataset loaded
+def _fashion_error(tmp_path: Path, spoil: str) -> str:
+    """The message of loading Fashion-MNIST from a folder spoiled in one way."""
+    folder = tmp_path / "fashion"
+    if spoil != "no folder":
+        _write_tiny_mnist(folder)
+    if spoil == "missing file":
+        (folder / FILES[3]).unlink()
+    elif spoil == "bad labels":
+        write_idx(folder / FILES[1], np.full(12, 10, dtype=np.uint8))
+    elif spoil == "bad images":
+        write_idx(folder / FILES[0], np.zeros((12, 28, 28), dtype=np.float32))
+    with pytest.raises(DatasetError) as info:
+        load_mnist(folder, kind="fashion-mnist")
+    return str(info.value)
+
+
+@pytest.mark.parametrize("spoil", ["no folder", "missing file", "bad labels", "bad images"])
+def test_fashion_mnist_errors_name_fashion_mnist(tmp_path: Path, spoil: str) -> None:
+    message = _fashion_error(tmp_path, spoil)
+    assert message.startswith("fashion-mnist: "), message
+
+
+def test_fashion_mnist_download_errors_name_fashion_mnist(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError) as info:
+        download_mnist("fashion-mnist", tmp_path / "cache",
+                       mirrors=((tmp_path / "gone").as_uri(),))
+    assert str(info.value).startswith("fashion-mnist: could not download"), str(info.value)

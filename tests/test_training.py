@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -195,6 +196,28 @@ def test_train_epoch_stops_with_a_clear_error_when_the_loss_diverges() -> None:
         np.errstate(all="ignore"),
     ):
         train_epoch(model, ac.data.DataLoader(train, 16), opt)
+
+
+def test_a_diverging_step_raises_the_error_without_numpy_warnings() -> None:
+    train, _ = _tiny_shapes()
+    model = build_model("lenet", 1, 8, 2)
+    opt = optim.SGD(model.parameters(), lr=1e38)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would raise instead of the check
+        with pytest.raises(FloatingPointError, match="lower the learning rate"):
+            train_epoch(model, ac.data.DataLoader(train, 16), opt)
+
+
+def test_fit_refuses_weights_spoilt_by_the_last_step_without_warnings() -> None:
+    # one batch per epoch: its loss is finite, but the step leaves overflowing weights
+    train, test = _tiny_shapes()
+    model = build_model("lenet", 1, 8, 2)
+    opt = optim.SGD(model.parameters(), lr=1e38)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match="fit: the test loss became"):
+            fit(model, train, opt, epochs=1, test_data=test, batch_size=len(train),
+                progress=False)
 
 
 def test_fit_rejects_a_bad_epoch_count_and_schedule() -> None:

@@ -124,6 +124,18 @@ def test_a_tensor_used_twice_gets_two_edges() -> None:
     assert edge_lines(source) == ["leaf0 -> op0", "leaf0 -> op0"]
 
 
+@pytest.mark.parametrize("reduce", ["sum", "max"])
+def test_a_reduction_over_every_axis_says_all_axes(reduce: str) -> None:
+    a = ac.randn(2, 3, dtype=np.float64, requires_grad=True)
+    b = ac.randn(2, 3, dtype=np.float64)
+    everything = viz.to_dot(getattr(a * b, reduce)()).source
+    assert "all axes, keepdims=False" in everything and "axis=" not in everything
+    explicit = viz.to_dot(getattr(a * b, reduce)(axis=(-1, 0))).source
+    assert "all axes" in explicit
+    some = viz.to_dot(getattr(a * b, reduce)(axis=0)).source
+    assert "axis=(0,), keepdims=False" in some and "all axes" not in some
+
+
 def test_constants_and_inputs_without_grad_are_not_drawn() -> None:
     x = scalar(3.0, "x")
     k = ac.tensor(np.float64(2.0), name="k")  # requires_grad=False: no gradient flows there

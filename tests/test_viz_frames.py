@@ -209,3 +209,12 @@ def test_in_jupyter_without_ipywidgets_frames_show_one_below_the_other(monkeypat
     monkeypatch.setattr(ipython_display, "display", shown.append)
     viz.backward_frames(y)._ipython_display_()
     assert len(shown) == 1 and "step 7/7" in shown[0].data
+
+
+def test_an_unknown_suffix_is_named_like_render_names_it(tmp_path) -> None:
+    _, _, y = diamond()
+    frames = viz.backward_frames(y)
+    with pytest.raises(ValueError, match="backward_frames: unknown format 'gif'; valid formats "
+                       "are 'svg', 'png', 'pdf', 'dot'"):
+        frames.save(tmp_path / "d" / "bp.gif")
+    assert not (tmp_path / "d").exists()

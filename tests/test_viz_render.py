@@ -51,7 +51,28 @@ def test_unknown_format_lists_the_valid_ones(tmp_path) -> None:
 
 def test_a_suffix_that_contradicts_the_format_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match=r"ends in \.png but format='svg'"):
-        viz.render(small_graph(), tmp_path / "g.png")
+        viz.render(small_graph(), tmp_path / "g.png", format="svg")
+
+
+def test_render_takes_the_format_from_the_suffix_by_default(tmp_path) -> None:
+    y = small_graph()
+    path = viz.render(y, tmp_path / "g.dot")  # no Graphviz needed for DOT text
+    assert path == tmp_path / "g.dot"
+    assert path.read_text() == viz.to_dot(y).source
+
+
+@needs_dot
+def test_render_to_a_png_name_writes_a_png_by_default(tmp_path) -> None:
+    path = viz.render(small_graph(), tmp_path / "g.png")
+    assert path == tmp_path / "g.png" and path.read_bytes().startswith(MAGIC["png"])
+
+
+def test_an_unknown_suffix_is_named_without_its_dot(tmp_path) -> None:
+    with pytest.raises(ValueError, match="render: unknown format 'gif'; valid formats are "):
+        viz.render(small_graph(), tmp_path / "g.gif")
+    with pytest.raises(ValueError, match="save: unknown format 'gif'; valid formats are "):
+        viz.save(viz.to_dot(small_graph()), tmp_path / "g.gif")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_without_dot_render_writes_the_source_and_says_how_to_install(

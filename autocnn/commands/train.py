@@ -14,7 +14,9 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     feature_maps.png    one test image and its feature maps  }
 
 Everything is written to a temporary folder first and moved into ``--out`` only when the
-run succeeded, so a failed or interrupted run never destroys earlier results.
+run succeeded, so a failed or interrupted run never destroys earlier results. A successful
+run then removes the outputs of an earlier run that it did not write itself (say
+``curves.png`` when run with ``--no-plots``); other files in ``--out`` are never touched.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ OPTIMIZERS = ("adam", "sgd")
 #: passes over the training set when --epochs is not given
 DEFAULT_EPOCHS = {"shapes": 5, "digits": 15, "mnist": 3, "fashion-mnist": 5}
 DEFAULT_LR = {"adam": 0.005, "sgd": 0.05}
+
+#: every file a run can write into --out; the ones a new run does not write are removed
+OUTPUT_FILES = ("model.npz", "model.json", "metrics.csv", "metrics.json", "graph.svg",
+                "graph.dot", "curves.png", "filters.png", "feature_maps.png")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -199,8 +205,10 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
                   plots: bool = True, graph: bool = True) -> list[str]:
     """Write every output into a temporary folder, then move them into ``out``.
 
-    Returns the names of the files written. Files of ``out`` that this run does not write
-    are left as they are; a failure before the move leaves ``out`` untouched.
+    Returns the names of the files written. Outputs an earlier ``autocnn train`` wrote into
+    ``out`` (the names of ``OUTPUT_FILES``) that this run does not write are removed, so
+    the folder never mixes two runs; any other file of ``out`` is left as it is. A failure
+    before the move leaves ``out`` untouched.
     """
     from autocnn.training import save_model
 
@@ -219,6 +227,9 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
         names = sorted(p.name for p in staging.iterdir())
         for name in names:
             os.replace(staging / name, out / name)
+        for name in OUTPUT_FILES:
+            if name not in names and (out / name).is_file():
+                (out / name).unlink()  # left by an earlier run: it would describe another model
         return names
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -124,7 +124,8 @@ def download_mnist(kind: str = "mnist", folder: str | Path | None = None,
                 got = md5sum(temp)
                 if got != expected:
                     raise DatasetError(
-                        f"mnist: checksum mismatch for {url}: expected MD5 {expected}, got {got}"
+                        f"{source.name}: checksum mismatch for {url}: expected MD5 "
+                        f"{expected}, got {got}"
                         " (the download is corrupt or the mirror serves another file)"
                     )
                 temp.replace(target)
@@ -134,16 +135,17 @@ def download_mnist(kind: str = "mnist", folder: str | Path | None = None,
             finally:
                 temp.unlink(missing_ok=True)
         else:
-            raise DatasetError(f"mnist: could not download {filename}: " + "; ".join(errors))
+            raise DatasetError(
+                f"{source.name}: could not download {filename}: " + "; ".join(errors))
     return folder
 
 
-def _find(folder: Path, stem: str) -> Path:
+def _find(folder: Path, stem: str, name: str = "mnist") -> Path:
     for candidate in (folder / stem, folder / (stem + ".gz")):
         if candidate.is_file():
             return candidate
     raise DatasetNotFoundError(
-        f"mnist: {folder} has no {stem} (or {stem}.gz); a dataset folder holds "
+        f"{name}: {folder} has no {stem} (or {stem}.gz); a dataset folder holds "
         + ", ".join(FILES)
     )
 
@@ -173,26 +175,26 @@ def load_mnist(
         download_mnist(kind, folder)
     if not folder.is_dir():
         raise DatasetNotFoundError(
-            f"mnist: the dataset folder {folder} does not exist; point to a folder with the "
-            f"IDX files, or download {kind} once with "
+            f"{source.name}: the dataset folder {folder} does not exist; point to a folder "
+            f"with the IDX files, or download {kind} once with "
             f"`autocnn train --dataset {kind} --download`"
         )
-    arrays = [read_idx(_find(folder, stem)) for stem in FILES]
+    arrays = [read_idx(_find(folder, stem, source.name)) for stem in FILES]
     splits = []
     for images, labels, part in ((arrays[0], arrays[1], "train"), (arrays[2], arrays[3], "test")):
         if images.ndim != 3 or images.dtype != np.uint8:
             raise DatasetError(
-                f"mnist: the {part} images in {folder} should be a uint8 array of shape "
+                f"{source.name}: the {part} images in {folder} should be a uint8 array of shape "
                 f"(N, 28, 28), got {images.dtype} of shape {list(images.shape)}"
             )
         if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
             raise DatasetError(
-                f"mnist: the {part} labels in {folder} should have shape [{images.shape[0]}] "
-                f"(one per image), got {list(labels.shape)}"
+                f"{source.name}: the {part} labels in {folder} should have shape "
+                f"[{images.shape[0]}] (one per image), got {list(labels.shape)}"
             )
         if labels.size and labels.max() >= len(source.classes):
             raise DatasetError(
-                f"mnist: the {part} labels in {folder} hold the value {int(labels.max())}, "
+                f"{source.name}: the {part} labels in {folder} hold the value {int(labels.max())}, "
                 f"outside 0..{len(source.classes) - 1}"
             )
         splits.append(ArrayDataset(

@@ -253,7 +253,7 @@ class _Drawer:
         lines = [escape(title)]
         params = node.describe()
         if params:
-            lines.append(escape(params_text(params)))
+            lines.append(escape(params_text(params, getattr(node, "in_shape", None))))
         if opts.show_shapes:
             lines.append(escape(shape_text(node.out_shape, node.out_dtype)))
         if opts.show_values and id(node) in self.values:

@@ -78,10 +78,28 @@ def value_text(value: Any, max_printed: int = MAX_PRINTED) -> str:
     return f"{arr.size} values"
 
 
-def params_text(params: dict[str, Any]) -> str:
-    """An op's parameters as ``stride=(1, 1), axis=0`` (NumPy dtypes shown by name)."""
+def _every_axis(axis: Any, in_shape: tuple[int, ...]) -> bool:
+    """True when ``axis`` (a reduction's axes) names every axis of an input of ``in_shape``."""
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    if not isinstance(axis, (tuple, list)):
+        return False
+    ndim = len(in_shape)
+    return sorted(int(a) % ndim if ndim else int(a) for a in axis) == list(range(ndim))
+
+
+def params_text(params: dict[str, Any], in_shape: tuple[int, ...] | None = None) -> str:
+    """An op's parameters as ``stride=(1, 1), axis=0`` (NumPy dtypes shown by name).
+
+    ``in_shape`` is the shape of the op's input, for reductions (Sum, Max): when their
+    ``axis`` names every axis of it — ``(a * b).sum()`` — they show ``all axes`` instead of
+    an ``axis=(0, 1)`` the user never wrote.
+    """
     parts = []
     for key, val in params.items():
+        if key == "axis" and in_shape is not None and _every_axis(val, tuple(in_shape)):
+            parts.append("all axes")
+            continue
         if isinstance(val, np.dtype):
             val = val.name
         parts.append(f"{key}={val}")

@@ -28,14 +28,22 @@ INSTALL_HINT = (
 
 
 def check_format(format: str, where: str = "render") -> str:
-    """``format`` lower-cased, or a ``ValueError`` that lists the valid formats."""
+    """``format`` lower-cased (a leading dot dropped), or a ``ValueError`` listing the valid
+    formats; the message names the format without the dot, however it was given."""
     fmt = str(format).lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(
-            f"{where}: unknown format {format!r}; valid formats are "
+            f"{where}: unknown format {fmt!r}; valid formats are "
             + ", ".join(repr(f) for f in FORMATS)
         )
     return fmt
+
+
+def format_of(path: str | Path, format: str | None, where: str = "render") -> str:
+    """The checked format to write ``path`` in: ``format`` when given, else the suffix of
+    ``path``, else "svg"."""
+    suffix = Path(path).suffix
+    return check_format(format if format is not None else (suffix or "svg"), where)
 
 
 def target_path(path: str | Path, fmt: str, where: str = "render") -> Path:
@@ -91,21 +99,21 @@ def save(picture: graphviz.Digraph, path: str | Path, format: str | None = None)
 
     ``format`` defaults to the suffix of ``path``, else "svg"; see ``render`` for the rest.
     """
-    suffix = Path(path).suffix.lower().lstrip(".")
-    fmt = format or (suffix if suffix else "svg")
-    return write_picture(picture, path, fmt, "save")
+    return write_picture(picture, path, format_of(path, format, "save"), "save")
 
 
-def render(output: Tensor, path: str | Path, format: str = "svg", **opts: Any) -> Path:
+def render(output: Tensor, path: str | Path, format: str | None = None, **opts: Any) -> Path:
     """Draw the graph that produced ``output`` into the file ``path``; returns the path written.
 
     ``format`` is "svg", "png", "pdf" (rendered by Graphviz's ``dot`` program) or "dot" (the
-    source). ``path`` gets the format's suffix when it has none. ``opts`` are the options of
-    ``to_dot`` (``show_values=True``, ``collapse=True``, ...). Without the ``dot`` program the
-    DOT source is written to ``path`` with suffix ``.dot``, and a message on stderr says how
-    to install Graphviz; the ``.dot`` path is returned.
+    source). By default (``None``) it is taken from the suffix of ``path`` (``g.png`` is a
+    PNG), else "svg"; a ``format`` that contradicts the suffix (``g.png`` with
+    ``format="svg"``) is an error. ``path`` gets the format's suffix when it has none.
+    ``opts`` are the options of ``to_dot`` (``show_values=True``, ``collapse=True``, ...).
+    Without the ``dot`` program the DOT source is written to ``path`` with suffix ``.dot``,
+    and a message on stderr says how to install Graphviz; the ``.dot`` path is returned.
     """
     from autocnn.viz.dot import to_dot
 
-    check_format(format)
-    return write_picture(to_dot(output, **opts), path, format)
+    fmt = format_of(path, format)
+    return write_picture(to_dot(output, **opts), path, fmt)
