@@ -106,6 +106,10 @@ def _operands(a: Tensor, b: Any, op: str) -> tuple[Any, Any]:
     NumPy turns float32 + int64 into float64; PyTorch keeps float32. A model fed integer
     images must stay in the dtype of its weights, so integer operands meet the float dtype.
     """
+    # fast paths first: these run for every operator of every forward and backward
+    kind = type(b)
+    if kind is float or kind is int or (kind is Tensor and b.data.dtype is a.data.dtype):
+        return a, b
     b = _as_tensor_arg(b, op)
     if isinstance(b, (Tensor, np.ndarray)):
         da = a.data.dtype
