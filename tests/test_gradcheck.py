@@ -7,25 +7,12 @@ import pytest
 
 import autocnn as ac
 from autocnn.autograd import Function, GradcheckError, gradcheck, gradgradcheck
+from tests.wrong_backwards import HalfWrongSquare
 
 
 def f64(shape, name=None, seed=0):
     arr = np.random.default_rng(seed).standard_normal(shape)
     return ac.tensor(arr, requires_grad=True, dtype=np.float64, name=name)
-
-
-class HalfWrongSquare(Function):
-    """y = x², with a deliberately wrong backward: dL/dx = dL/dy · x (missing the 2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * x
 
 
 def test_gradcheck_catches_a_wrong_backward_and_reports_the_worst_entry() -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from autocnn import functional as F
 from autocnn import symbolic
-from autocnn.autograd import Function
 from autocnn.ops import Fold, IndexAdd, Unfold
+from tests.wrong_backwards import HalfWrongSquare
 
 PRIMITIVES = {
     "add": (lambda x, y: x + y, [(2, 3), (3,)]),
@@ -93,22 +93,8 @@ def test_polynomial_ops_are_proved_not_just_sampled() -> None:
     assert "all proved" in str(report)
 
 
-class _WrongSquare(Function):
-    """y = x²; a deliberately wrong backward (x instead of 2x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * x
-
-
 def test_verify_lists_each_disagreeing_entry_with_a_counterexample() -> None:
-    report = symbolic.verify(lambda x: _WrongSquare.apply(x), (2,))
+    report = symbolic.verify(lambda x: HalfWrongSquare.apply(x), (2,))
     assert not report
     assert len(report.mismatches) == 2
     text = str(report)
@@ -132,7 +118,7 @@ def test_exact_gradcheck_has_zero_tolerance_on_fractions() -> None:
 
 
 def test_exact_gradcheck_catches_a_wrong_backward() -> None:
-    report = symbolic.exact_gradcheck(lambda x: _WrongSquare.apply(x).sum(),
+    report = symbolic.exact_gradcheck(lambda x: HalfWrongSquare.apply(x).sum(),
                                       [fractions.Fraction(1, 3)])
     assert not report
     assert "1 of 1 entries differ" in str(report)

@@ -12,6 +12,7 @@ import sympy
 import autocnn as ac
 from autocnn import ops, viz
 from autocnn.viz.derivatives import docstring_rules, local_derivatives
+from tests.wrong_backwards import HalfWrongSquare
 
 a_sym, b_sym = sympy.symbols("a b", positive=True)
 
@@ -79,21 +80,8 @@ def test_the_label_comes_from_the_backward_rule_not_a_table() -> None:
 
 
 def test_a_wrong_backward_rule_shows_its_wrong_derivative() -> None:
-    class BadSquare(ac.autograd.Function):
-        """y = x²;  dL/dx = dL/dy · x  (wrong on purpose)"""
-
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * x
-
     x = ac.tensor(np.float64(2.0), requires_grad=True, name="x")
-    assert "∂(x^2)/∂x = x" in viz.to_dot(BadSquare.apply(x), derivatives=True).source
+    assert "∂(x^2)/∂x = x" in viz.to_dot(HalfWrongSquare.apply(x), derivatives=True).source
 
 
 def test_a_tensor_used_twice_gets_distinct_symbols() -> None:
