@@ -63,7 +63,9 @@ def batch_norm(
             f"batch_norm: expected an input of shape (N, C) or (N, C, ...), got shape "
             f"{list(x.shape)}"
         )
-    if not isinstance(eps, numbers.Real) or eps < 0:
+    # A SymPy ε is allowed on symbolic inputs: autocnn.symbolic derives this very function.
+    symbolic_eps = x.dtype.kind == "O" and type(eps).__module__.startswith("sympy")
+    if not symbolic_eps and (not isinstance(eps, numbers.Real) or eps < 0):
         raise ValueError(f"batch_norm: 'eps' must be a non-negative number, got {eps!r}")
     if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:
         raise ValueError(f"batch_norm: 'momentum' must be a number in [0, 1], got {momentum!r}")
