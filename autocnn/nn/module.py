@@ -165,6 +165,14 @@ class Module:
         extra = [k for t in self._tables() for k in t]
         return sorted(set(super().__dir__()) | set(extra))
 
+    def _free_slot(self, name: str, kind: int) -> dict:
+        """Table ``kind`` (0 parameters, 1 buffers, 2 modules), once ``name`` is known free."""
+        tables = self._tables()
+        taken = name in self.__dict__ or any(name in t for i, t in enumerate(tables) if i != kind)
+        if taken:
+            raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists")
+        return tables[kind]
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter) under ``name``."""
         _check_name(name, "register_parameter", self)
@@ -173,10 +181,7 @@ class Module:
                 f"{type(self).__name__}.register_parameter: '{name}' must be an nn.Parameter "
                 f"or None, got {type(param).__name__}"
             )
-        params, buffers, modules = self._tables()
-        if name in self.__dict__ or name in buffers or name in modules:
-            raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists")
-        params[name] = param
+        self._free_slot(name, 0)[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """Register a tensor that is part of the module's state but not learned.
@@ -195,10 +200,7 @@ class Module:
                 f"{type(self).__name__}.register_buffer: '{name}' is an nn.Parameter; "
                 "assign it as an attribute to register it as a parameter instead"
             )
-        params, buffers, modules = self._tables()
-        if name in self.__dict__ or name in params or name in modules:
-            raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists")
-        buffers[name] = tensor
+        self._free_slot(name, 1)[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a sub-module called ``name`` (as attribute assignment)."""
@@ -208,10 +210,7 @@ class Module:
                 f"{type(self).__name__}.add_module: '{name}' must be an nn.Module or None, "
                 f"got {type(module).__name__}"
             )
-        params, buffers, modules = self._tables()
-        if name in self.__dict__ or name in params or name in buffers:
-            raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists")
-        modules[name] = module
+        self._free_slot(name, 2)[name] = module
 
     # ------------------------------------------------------------------ traversal
     def named_modules(
