@@ -172,6 +172,21 @@ def repeats_of(args: argparse.Namespace) -> int:
     return QUICK_REPEATS if args.quick else FULL_REPEATS
 
 
+def add_process_options(parser: argparse.ArgumentParser) -> None:
+    """``--runs`` (fresh processes) and ``--allocator``; use :func:`runs_and_allocators`."""
+    parser.add_argument("--runs", type=int, default=None,
+                        help="fresh processes per measurement (default 3, 1 with --quick)")
+    parser.add_argument("--allocator", choices=("default", "tuned", "both"), default="both",
+                        help="glibc malloc as is, after autocnn.perf.tune_allocator(), or both")
+
+
+def runs_and_allocators(args: argparse.Namespace) -> tuple[int, list[str]]:
+    """How many fresh processes, and which allocator settings, the options ask for."""
+    runs = args.runs if args.runs is not None else (1 if args.quick else 3)
+    allocators = ["default", "tuned"] if args.allocator == "both" else [args.allocator]
+    return runs, allocators
+
+
 def verdict(ok: bool | None) -> str:
     """``PASS``, ``FAIL``, or ``n/a`` when the check could not be made (``None``)."""
     if ok is None:

@@ -32,6 +32,7 @@ The machine may be shared: figures are noisy; compare ratios from the same run o
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -40,6 +41,7 @@ import sys
 
 import numpy as np
 from common import (
+    add_process_options,
     base_parser,
     fmt,
     geomean,
@@ -48,6 +50,7 @@ from common import (
     print_table,
     ratio,
     repeats_of,
+    runs_and_allocators,
     verdict,
 )
 
@@ -354,19 +357,15 @@ def run_child(case: str, allocator: str, repeats: int) -> dict:
 
 def main() -> None:
     parser = base_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=None,
-                        help="fresh processes per case and allocator (default 3, 1 with --quick)")
-    parser.add_argument("--allocator", choices=("default", "tuned", "both"), default="both",
-                        help="glibc malloc as is, after autocnn.perf.tune_allocator(), or both")
-    parser.add_argument("--child", choices=("default", "tuned"), help=argparse_suppress())
-    parser.add_argument("--case", choices=CASES, help=argparse_suppress())
+    add_process_options(parser)
+    parser.add_argument("--child", choices=("default", "tuned"), help=argparse.SUPPRESS)
+    parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     repeats = repeats_of(args)
     if args.child:
         child(args.case, args.child, repeats)
         return
-    runs_wanted = args.runs if args.runs is not None else (1 if args.quick else 3)
-    variants = ["default", "tuned"] if args.allocator == "both" else [args.allocator]
+    runs_wanted, variants = runs_and_allocators(args)
     load_start = _load()
     print(f"load average at start: {load_start} (2 cores: above ~0.5 the figures are noisy)")
     collected: dict[str, list[dict]] = {v: [{} for _ in range(runs_wanted)] for v in variants}
@@ -403,12 +402,6 @@ def _load() -> str:
         return f"{os.getloadavg()[0]:.2f}"
     except (AttributeError, OSError):
         return "unknown"
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 if __name__ == "__main__":

@@ -57,12 +57,14 @@ import time
 import numpy as np
 from common import (
     Samples,
+    add_process_options,
     base_parser,
     fmt,
     load_torch,
     print_table,
     ratio,
     repeats_of,
+    runs_and_allocators,
     timed_call,
     verdict,
 )
@@ -292,10 +294,7 @@ def report(variant: str, runs: list[dict], repeats: int) -> None:
 
 def main() -> None:
     parser = base_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=None,
-                        help="fresh processes per measurement (default 3, 1 with --quick)")
-    parser.add_argument("--allocator", choices=("default", "tuned", "both"), default="both",
-                        help="glibc malloc as is, after autocnn.perf.tune_allocator(), or both")
+    add_process_options(parser)
     parser.add_argument("--child", choices=("time", "autocnn", "torch"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--child-allocator", choices=("default", "tuned"), default="default",
@@ -305,8 +304,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.child_allocator, repeats)
         return
-    runs_wanted = args.runs if args.runs is not None else (1 if args.quick else 3)
-    variants = ["default", "tuned"] if args.allocator == "both" else [args.allocator]
+    runs_wanted, variants = runs_and_allocators(args)
     collected: dict[str, list[dict]] = {v: [] for v in variants}
     for run in range(runs_wanted):
         for variant in variants:  # alternate the settings so drift hits both alike
