@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor
 
@@ -122,9 +121,9 @@ def _update_running(running: Tensor | None, stat: Tensor, momentum: float, scale
     """running ← (1 − momentum)·running + momentum·scale·stat, in place and unrecorded."""
     if running is None:
         return
-    with no_grad():
-        new = stat.data.reshape(-1) * scale
-        running.data[...] = (1.0 - momentum) * running.data + momentum * new.astype(
-            running.dtype if running.dtype.kind == "f" else np.float64
-        )
+    # Plain NumPy on .data: nothing here is recorded, so no grad mode is needed.
+    new = stat.data.reshape(-1) * scale
+    running.data[...] = (1.0 - momentum) * running.data + momentum * new.astype(
+        running.dtype if running.dtype.kind == "f" else np.float64
+    )
     running._bump_version()
