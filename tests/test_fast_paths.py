@@ -2,10 +2,14 @@
 
 - ``first_max_mask`` on small groups (pooling windows) compares slab by slab instead of an
   argmax: checked against an argmax written here, on integer data full of ties, and on NaNs.
-- ``Fold`` assigns instead of adding when the windows do not overlap, and skips zeroing
-  when they tile the image: checked against a pixel-by-pixel loop.
+- ``Fold`` assigns instead of adding when the windows do not overlap, skips zeroing when
+  they tile the image, and with stride 1 assigns the first window offset and zeroes only
+  the pixels it leaves: checked against a pixel-by-pixel loop.
 - ``max_pool2d`` and ``batch_norm`` built on them still match PyTorch, ties included.
 - ``backward(g)`` no longer copies ``g``; no ``.grad`` may alias it all the same.
+- ``Pad`` writes the constant only on the frame: checked against ``np.pad`` on every
+  combination of padded axes, with an exact SymPy input too.
+- ``GetItem`` makes its index label on demand: the label and the error still name the index.
 """
 
 from __future__ import annotations
@@ -100,7 +104,11 @@ def fold_reference(cols, shape, k, s, d):
         ((2, 2, 7, 7), (2, 2), (3, 3), (1, 1)),  # disjoint, with pixels no window covers
         ((1, 2, 7, 5), (2, 2), (2, 3), (1, 1)),  # disjoint; the last column is left out
         ((1, 2, 8, 8), (2, 2), (3, 3), (2, 2)),  # dilated windows, still disjoint
-        ((2, 2, 5, 5), (3, 3), (1, 1), (1, 1)),  # overlapping: the adding path
+        ((2, 2, 5, 5), (3, 3), (1, 1), (1, 1)),  # overlapping, stride 1: first slab assigned
+        ((1, 2, 7, 6), (3, 2), (1, 1), (2, 1)),  # stride 1, dilated rows, non-square
+        ((1, 1, 4, 4), (4, 4), (1, 1), (1, 1)),  # one window covering the whole image
+        ((2, 1, 7, 7), (3, 3), (2, 2), (1, 1)),  # overlapping, stride 2: zeros, then adds
+        ((1, 1, 6, 7), (3, 2), (2, 1), (1, 1)),  # overlapping, mixed strides
         ((1, 1, 6, 6), (2, 3), (2, 3), (1, 1)),  # non-square tiling
     ],
     ids=str,
@@ -171,3 +179,33 @@ def test_backward_never_stores_the_callers_gradient_array_in_grad(graph, create_
     assert x.grad.data.flags.writeable and g.flags.writeable
     x.grad.data[...] = 0.0
     np.testing.assert_array_equal(g, expected)
+
+
+@pytest.mark.parametrize("pad_width", [
+    ((0, 0), (0, 0), (1, 1), (1, 1)),
+    ((1, 0), (0, 2), (0, 0), (3, 1)),
+    ((0, 0), (0, 0), (0, 0), (0, 0)),
+    ((2, 2), (1, 1), (2, 0), (0, 2)),
+])
+@pytest.mark.parametrize("value", [0.0, -np.inf, 0.5])
+def test_pad_matches_np_pad(pad_width, value) -> None:
+    x = rng.standard_normal((2, 3, 4, 5))
+    got = ac.tensor(x).pad(pad_width, value=value).numpy()
+    np.testing.assert_array_equal(got, np.pad(x, pad_width, constant_values=value))
+
+
+def test_pad_of_exact_entries_fills_the_frame_with_exact_values() -> None:
+    import sympy
+
+    x = np.array([[sympy.Symbol("a"), sympy.Rational(1, 3)]], dtype=object)
+    got = ac.tensor(x).pad(((1, 0), (0, 1)), value=0.5).numpy()
+    assert got.shape == (2, 3)
+    assert got[0, 0] == sympy.Rational(1, 2) and got[1, 2] == sympy.Rational(1, 2)
+    assert got[1, 0] == sympy.Symbol("a") and got[1, 1] == sympy.Rational(1, 3)
+
+
+def test_getitem_label_and_error_name_the_index() -> None:
+    x = ac.tensor(np.zeros((3, 4)), requires_grad=True)
+    assert x[:, 1:3].grad_fn.describe() == {"index_repr": "[:, 1:3]"}
+    with pytest.raises(IndexError, match=r"index \[5\]"):
+        x[5]

@@ -23,7 +23,7 @@ import numpy as np
 
 from autocnn.autograd import grad_mode
 from autocnn.autograd.function import _FREED, Function, anomaly_check_backward
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, _ops
 
 
 def graph_order(roots: Sequence[Function]) -> list[Function]:
@@ -84,9 +84,11 @@ def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Function, index: int) ->
     axes = tuple(range(extra)) + tuple(
         extra + i for i, s in enumerate(shape) if s == 1 and gshape[extra + i] != 1
     )
+    # The primitives directly: the axes and the shape are valid by construction. With no
+    # leading axes to drop, keepdims gives the input's shape in one op.
     if axes:
-        grad = grad.sum(axis=axes)
-    return grad.reshape(shape) if grad.data.shape != shape else grad
+        grad = _ops.Sum.apply(grad, axis=axes, keepdims=not extra)
+    return _ops.Reshape.apply(grad, shape=shape) if grad.data.shape != shape else grad
 
 
 def _as_grad(value: Any, node: Function, index: int) -> Tensor:

@@ -12,6 +12,7 @@ dtype is float32; float64 is kept when given (gradcheck works in float64).
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -757,6 +758,10 @@ def _check_nonempty(shape: tuple[int, ...], axes: tuple[int, ...], op: str) -> N
 
 
 def _resolve_shape(shape: tuple, size: int, old: tuple[int, ...]) -> tuple[int, ...]:
+    # The common call (plain non-negative ints with the right product) returns at once:
+    # reshape runs several times in every layer's forward and backward.
+    if all(type(s) is int and s >= 0 for s in shape) and math.prod(shape) == size:
+        return tuple(shape)
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise ValueError(f"reshape: only one axis may be -1, got shape {shape}")

@@ -82,11 +82,6 @@ def greater(a: Any, b: Any) -> np.ndarray:
     return np.greater(a, b)
 
 
-def full(shape: tuple[int, ...], value: Any, dtype: np.dtype) -> np.ndarray:
-    """A new array of ``shape`` filled with ``value``."""
-    return np.full(shape, value, dtype=dtype)
-
-
 def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """The maximum over ``axis``."""
     if not _is_object(x):

@@ -46,13 +46,18 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.index, ctx.in_shape = index, x.shape
-        ctx.index_repr = _describe_index(index)
         try:
             return x[index]
         except IndexError as exc:
             raise IndexError(
-                f"getitem: {exc} (tensor shape {x.shape}, index {ctx.index_repr})"
+                f"getitem: {exc} (tensor shape {x.shape}, index {_describe_index(index)})"
             ) from None
+
+    @property
+    def index_repr(self) -> str:
+        """The index as written, e.g. ``[:, 1:3]`` (for graph labels and messages)."""
+        # Made on demand: a backward pass runs GetItem often and rarely shows it.
+        return _describe_index(self.index)
 
     @staticmethod
     def backward(ctx, grad):

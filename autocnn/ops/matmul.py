@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from autocnn.autograd.function import Function
+from autocnn.ops.shape import Transpose
 
 
 def _swap_last(t):
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return t.transpose(*axes)
+    return Transpose.apply(t, axes=tuple(axes))
 
 
 class MatMul(Function):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autocnn.autograd.function import Function
-from autocnn.ops import backend
+import numpy as np
+
+from autocnn.autograd.function import Function, _exact_constants
 
 
 def norm_pad_width(pad_width: Sequence, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
@@ -29,11 +30,20 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx, x, pad_width, value=0.0):
+        value = _exact_constants([x, value])[1]  # a float frame around SymPy entries: exact
         ctx.pad_width, ctx.value = pad_width, value
         shape = tuple(s + b + a for s, (b, a) in zip(x.shape, pad_width))
         ctx.interior = tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, pad_width))
-        out = backend.full(shape, value, x.dtype)
+        out = np.empty(shape, dtype=x.dtype)
         out[ctx.interior] = x
+        # Only the frame gets the constant: filling the whole array first would write
+        # every interior entry twice (measurable on conv's input, which is mostly interior).
+        everything = [slice(None)] * len(shape)
+        for axis, (before, after) in enumerate(pad_width):
+            if before:
+                out[(*everything[:axis], slice(0, before))] = value
+            if after:
+                out[(*everything[:axis], slice(shape[axis] - after, None))] = value
         return out
 
     @staticmethod

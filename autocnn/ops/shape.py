@@ -39,7 +39,11 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(tuple(np.argsort(ctx.axes).tolist()))
+        inverse = [0] * len(ctx.axes)
+        for i, a in enumerate(ctx.axes):
+            inverse[a] = i
+        # Straight to the primitive: the axes are a valid permutation by construction.
+        return Transpose.apply(grad, axes=tuple(inverse))
 
 
 class BroadcastTo(Function):

@@ -32,6 +32,13 @@ def _slab(i: int, dilation: int, stride: int, count: int) -> slice:
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
+def _slabs(kh, kw, dh, dw, sh, sw, Ho, Wo):
+    """(i, j, rows, columns) for every kernel offset, in row-major order."""
+    rows = [_slab(i, dh, sh, Ho) for i in range(kh)]
+    columns = [_slab(j, dw, sw, Wo) for j in range(kw)]
+    return [(i, j, r, c) for i, r in enumerate(rows) for j, c in enumerate(columns)]
+
+
 def _geometry(ctx: Function, in_shape, kernel_size, stride, dilation, op: str):
     if len(in_shape) != 4:
         raise ValueError(f"{op}: expected an (N, C, H, W) input, got shape {tuple(in_shape)}")
@@ -61,10 +68,8 @@ class Unfold(Function):
         )
         cols = np.empty((C, kh, kw, N, Ho, Wo), dtype=x.dtype)
         channels_first = x.transpose(1, 0, 2, 3)  # a view: (C, N, H, W)
-        for i in range(kh):
-            rows = _slab(i, dh, sh, Ho)
-            for j in range(kw):
-                cols[:, i, j] = channels_first[:, :, rows, _slab(j, dw, sw, Wo)]
+        for i, j, rows, columns in _slabs(kh, kw, dh, dw, sh, sw, Ho, Wo):
+            cols[:, i, j] = channels_first[:, :, rows, columns]
         return cols.reshape(C * kh * kw, N * Ho * Wo)
 
     @staticmethod
@@ -91,21 +96,31 @@ class Fold(Function):
                 f"of shape {tuple(out_shape)}, got {cols.shape}"
             )
         blocks = cols.reshape(C, kh, kw, N, Ho, Wo)
+        slabs = _slabs(kh, kw, dh, dw, sh, sw, Ho, Wo)
         # Windows that do not overlap (pooling with stride = kernel) put each column entry
         # on its own pixel: assigning is then the same sum and 3× faster than +=, and when
         # they also tile the image no pixel is left for np.zeros to fill.
         disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-        tiled = disjoint and (dh, dw) == (1, 1) and (sh, sw) == (kh, kw) and (
-            Ho * kh == H and Wo * kw == W
-        )
-        x = (np.empty if tiled else np.zeros)((C, N, H, W), dtype=cols.dtype)
-        for i in range(kh):
-            rows = _slab(i, dh, sh, Ho)
-            for j in range(kw):
-                if disjoint:
-                    x[:, :, rows, _slab(j, dw, sw, Wo)] = blocks[:, i, j]
-                else:
-                    x[:, :, rows, _slab(j, dw, sw, Wo)] += blocks[:, i, j]
+        if disjoint:
+            tiled = (dh, dw) == (1, 1) and (sh, sw) == (kh, kw) and (
+                Ho * kh == H and Wo * kw == W
+            )
+            x = (np.empty if tiled else np.zeros)((C, N, H, W), dtype=cols.dtype)
+            for i, j, rows, columns in slabs:
+                x[:, :, rows, columns] = blocks[:, i, j]
+        else:
+            x = np.empty((C, N, H, W), dtype=cols.dtype)
+            if (sh, sw) == (1, 1):
+                # Offset (0, 0) fills the rectangle [0, Ho) × [0, Wo) (convolution's usual
+                # case): assign it and zero only the rest, saving a pass over the image.
+                x[:, :, Ho:, :] = 0
+                x[:, :, :Ho, Wo:] = 0
+                x[:, :, :Ho, :Wo] = blocks[:, 0, 0]
+                slabs = slabs[1:]
+            else:
+                x[...] = 0
+            for i, j, rows, columns in slabs:
+                x[:, :, rows, columns] += blocks[:, i, j]
         return x.transpose(1, 0, 2, 3)
 
     @staticmethod
