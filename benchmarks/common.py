@@ -96,7 +96,7 @@ class Samples:
 
 def interleave(
     cases: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 2,
-    collect: bool = True,
+    collect: bool = True, min_seconds: float = 0.0, max_repeats: int = 1000,
 ) -> dict[str, Samples]:
     """Time every case ``repeats`` times, interleaved: one call of each case per repeat.
 
@@ -104,11 +104,21 @@ def interleave(
     skipped and absent from the result, e.g. PyTorch when it is not installed). Each case is
     first called ``warmup`` times, interleaved too. With ``collect`` the garbage collector
     runs before each repeat (not timed), so no case pays for another case's garbage.
+
+    ``min_seconds`` raises the number of repeats (up to ``max_repeats``) until the timed
+    calls take about that long, judged from the warm-up: a 3 ms case then gets hundreds of
+    samples instead of a handful, and the median of its ratios settles. It changes how
+    precise a figure is, not what it measures: every case gets the same repeats.
     """
     active = {name: fn for name, fn in cases.items() if fn is not None}
+    start = time.perf_counter()
     for _ in range(warmup):
         for fn in active.values():
             fn()
+    if min_seconds > 0 and warmup > 0 and active:
+        per_repeat = (time.perf_counter() - start) / warmup
+        wanted = math.ceil(min_seconds / max(per_repeat, 1e-9))
+        repeats = max(repeats, min(wanted, max_repeats))
     samples = {name: Samples() for name in active}
     names = list(active)
     for k in range(repeats):

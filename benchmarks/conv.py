@@ -15,7 +15,10 @@ copies, the four-slice max pool, the textbook batch-norm backward), defined in t
 PyTorch runs with 2 threads. Each ratio comes from its two cases interleaved call by call
 (autocnn with NumPy, autocnn with PyTorch, NumPy with PyTorch; see ``common.py``); ratios
 are medians of per-repeat ratios, and the final figures are medians over ``--runs`` fresh
-processes, one per case (glibc's malloc adapts to what ran before in a process).
+processes, one per case (glibc's malloc adapts to what ran before in a process). Every pair
+gets at least 15 repeats, and fast cases more, until the pair has been timed for about
+``--min-seconds`` (1 s): 15 samples of a 3 ms call leave its median ratio at the mercy of a
+few noisy milliseconds.
 
 The allocator question (docs/performance.md): each process runs either with glibc's default
 malloc or after ``autocnn.perf.tune_allocator()`` (which applies to every library in the
@@ -24,6 +27,7 @@ process, PyTorch included). By default both variants run, in alternating process
     python benchmarks/conv.py                 # 3 runs × both allocator settings
     python benchmarks/conv.py --quick         # 1 run, few repeats
     python benchmarks/conv.py --allocator tuned --runs 5
+    python benchmarks/conv.py --min-seconds 3 # more repeats for the fast cases
 
 Targets (issue 3): conv geomean of (a)–(c) ≤ 2.5× PyTorch and no conv shape > 4×; autocnn
 ≤ 1.5× the NumPy im2col on every conv shape. Pool and batch norm ratios are reported.
@@ -63,6 +67,8 @@ CONV_SHAPES = {
 POOL_BN_INPUT = (64, 16, 14, 14)
 LIBRARIES = ("autocnn", "numpy", "torch")
 TARGET_GEOMEAN, TARGET_WORST, TARGET_NUMPY = 2.5, 4.0, 1.5
+#: a fast case (conv (a) takes ~3 ms) is repeated until each pair is timed this long
+MIN_SECONDS = 1.0
 EPS, MOMENTUM = 1e-5, 0.1
 
 
@@ -258,8 +264,12 @@ def _check(name, ours, floor):
 CASES = [*CONV_SHAPES, "max pool 2×2 (b)", "batch norm (b)"]
 
 
-def measure(case: str, repeats: int) -> dict:
-    """Time one case in this process: medians, page faults and ratios as a dict."""
+def measure(case: str, repeats: int, min_seconds: float = 0.0) -> dict:
+    """Time one case in this process: medians, page faults and ratios as a dict.
+
+    Each pair of cases gets at least ``repeats`` repeats, more if needed for the timed calls
+    to last about ``min_seconds`` (see ``common.interleave``).
+    """
     torch = load_torch()
     rng = np.random.default_rng(0)
     if case in CONV_SHAPES:
@@ -271,12 +281,15 @@ def measure(case: str, repeats: int) -> dict:
     # Pairwise interleaving: each ratio comes from its two cases run alternately. With all
     # three in one rotation, PyTorch's OpenMP threads, still spinning after its call, slowed
     # the NumPy-side cases unevenly (autocnn/numpy on (a): 1.6×, 1.3× without PyTorch).
-    numpy_pair = interleave({"autocnn": fns["autocnn"], "numpy": fns["numpy"]}, repeats)
-    torch_pair = interleave({"autocnn": fns["autocnn"], "torch": fns["torch"]}, repeats)
-    floor_pair = interleave({"numpy": fns["numpy"], "torch": fns["torch"]}, repeats)
+    numpy_pair = interleave({"autocnn": fns["autocnn"], "numpy": fns["numpy"]}, repeats,
+                            min_seconds=min_seconds)
+    torch_pair = interleave({"autocnn": fns["autocnn"], "torch": fns["torch"]}, repeats,
+                            min_seconds=min_seconds)
+    floor_pair = interleave({"numpy": fns["numpy"], "torch": fns["torch"]}, repeats,
+                            min_seconds=min_seconds)
     shown = {"autocnn": numpy_pair["autocnn"], "numpy": numpy_pair["numpy"],
              "torch": torch_pair.get("torch")}
-    row = {}
+    row = {"repeats": len(numpy_pair["autocnn"].seconds)}
     for lib in LIBRARIES:
         s = shown[lib]
         row[f"{lib}_ms"] = s.median_ms if s else float("nan")
@@ -287,14 +300,14 @@ def measure(case: str, repeats: int) -> dict:
     return row
 
 
-def child(case: str, allocator: str, repeats: int) -> None:
+def child(case: str, allocator: str, repeats: int, min_seconds: float) -> None:
     """Entry point of one measuring process: print one JSON line."""
     tuned = None
     if allocator == "tuned":
         from autocnn.perf import tune_allocator
 
         tuned = tune_allocator()
-    print(json.dumps({"allocator": tuned, "result": measure(case, repeats)}))
+    print(json.dumps({"allocator": tuned, "result": measure(case, repeats, min_seconds)}))
 
 
 # --------------------------------------------------------------------------- report
@@ -310,8 +323,10 @@ def summarise(runs: list[dict]) -> dict:
 def report(variant: str, runs: list[dict], repeats: int) -> dict:
     """Print the table and the verdicts of one allocator variant; return its key figures."""
     table = summarise(runs)
-    print(f"\n=== allocator: {variant} — medians over {len(runs)} run(s) of {repeats} "
-          f"interleaved repeats ===")
+    counts = sorted({int(run[name]["repeats"]) for run in runs for name in run})
+    shown = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    print(f"\n=== allocator: {variant} — medians over {len(runs)} run(s) of {shown} "
+          f"interleaved repeats (at least {repeats}) ===")
     headers = ["case", "autocnn ms", "numpy ms", "torch ms", "ac/torch", "ac/numpy",
                "numpy/torch", "faults ac", "faults np", "faults torch"]
     rows = []
@@ -340,7 +355,7 @@ def report(variant: str, runs: list[dict], repeats: int) -> dict:
     return {"geomean": gm, "table": table}
 
 
-def run_child(case: str, allocator: str, repeats: int) -> dict:
+def run_child(case: str, allocator: str, repeats: int, min_seconds: float) -> dict:
     """Measure one case in a fresh interpreter.
 
     Fresh, because glibc's malloc adapts its thresholds to the largest block freed so far:
@@ -348,7 +363,7 @@ def run_child(case: str, allocator: str, repeats: int) -> dict:
     The allocator setting is process-wide for the same reason.
     """
     cmd = [sys.executable, os.path.abspath(__file__), "--child", allocator,
-           "--case", case, "--repeats", str(repeats)]
+           "--case", case, "--repeats", str(repeats), "--min-seconds", str(min_seconds)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark process ({case}, {allocator}) failed:\n{done.stderr}")
@@ -360,10 +375,17 @@ def main() -> None:
     add_process_options(parser)
     parser.add_argument("--child", choices=("default", "tuned"), help=argparse.SUPPRESS)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--min-seconds", type=float, default=None,
+                        help="more repeats for fast cases, until each pair of cases is timed "
+                             f"for about this long (default {MIN_SECONDS}; 0 with --quick or "
+                             "--repeats)")
     args = parser.parse_args()
     repeats = repeats_of(args)
+    min_seconds = args.min_seconds
+    if min_seconds is None:
+        min_seconds = 0.0 if (args.quick or args.repeats is not None) else MIN_SECONDS
     if args.child:
-        child(args.case, args.child, repeats)
+        child(args.case, args.child, repeats, min_seconds)
         return
     runs_wanted, variants = runs_and_allocators(args)
     load_start = _load()
@@ -374,7 +396,7 @@ def main() -> None:
         for variant in variants:  # alternate the variants so drift hits both alike
             results = collected[variant][run]
             for case in CASES:
-                out = run_child(case, variant, repeats)
+                out = run_child(case, variant, repeats, min_seconds)
                 tuned_info = out["allocator"] or tuned_info
                 results[case] = out["result"]
             conv_ratios = [results[n]["vs_torch"] for n in CONV_SHAPES]

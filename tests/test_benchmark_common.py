@@ -1,0 +1,56 @@
+"""The timing helpers of ``benchmarks/common.py``: interleaving, repeats, ratios.
+
+The benchmark figures quoted in docs/performance.md rest on these; they run without PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import common  # benchmarks/ is a folder of scripts, not a package
+
+
+def test_interleave_calls_every_case_once_per_repeat_in_rotating_order() -> None:
+    calls: list[str] = []
+    cases = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b"), "none": None}
+    samples = common.interleave(cases, repeats=4, warmup=1, collect=False)
+    assert set(samples) == {"a", "b"}  # a None case is skipped
+    assert all(len(s.seconds) == 4 and len(s.faults) == 4 for s in samples.values())
+    warmup, timed = calls[:2], calls[2:]
+    assert warmup == ["a", "b"] and timed == ["a", "b", "b", "a", "a", "b", "b", "a"]
+
+
+def test_min_seconds_adds_repeats_for_fast_cases_and_caps_them() -> None:
+    def fast() -> None:
+        time.sleep(0.001)
+
+    samples = common.interleave({"x": fast, "y": fast}, repeats=3, warmup=2, collect=False,
+                                min_seconds=0.05)
+    n = len(samples["x"].seconds)
+    assert n == len(samples["y"].seconds)
+    assert 10 <= n <= 30  # about 0.05 s / 2 ms, never fewer than asked
+    capped = common.interleave({"x": fast}, repeats=3, warmup=1, collect=False,
+                               min_seconds=10.0, max_repeats=7)
+    assert len(capped["x"].seconds) == 7
+    plain = common.interleave({"x": fast}, repeats=3, warmup=1, collect=False)
+    assert len(plain["x"].seconds) == 3
+
+
+def test_ratio_is_the_median_of_per_repeat_ratios() -> None:
+    a, b = common.Samples(seconds=[2.0, 9.0, 3.0]), common.Samples(seconds=[1.0, 3.0, 3.0])
+    assert common.ratio(a, b) == 2.0  # ratios 2, 3, 1 — not 9/3 or a ratio of medians
+    assert math.isnan(common.ratio(a, None))
+
+
+def test_geomean_and_formatting() -> None:
+    assert common.geomean([1.0, 4.0]) == pytest.approx(2.0)
+    assert math.isnan(common.geomean([1.0, math.nan]))
+    assert math.isnan(common.geomean([]))
+    assert common.fmt(math.nan) == "-" and common.fmt(1.234, ".1f", "×") == "1.2×"
+    assert common.verdict(True) == "PASS" and common.verdict(None) == "n/a"
