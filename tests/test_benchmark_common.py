@@ -54,3 +54,14 @@ def test_geomean_and_formatting() -> None:
     assert math.isnan(common.geomean([]))
     assert common.fmt(math.nan) == "-" and common.fmt(1.234, ".1f", "×") == "1.2×"
     assert common.verdict(True) == "PASS" and common.verdict(None) == "n/a"
+
+
+def test_interleave_leaves_the_collector_as_it_found_it() -> None:
+    import gc
+
+    seen: list[int] = []
+    samples = common.interleave({"a": lambda: seen.append(gc.get_freeze_count())}, repeats=2,
+                                warmup=0)
+    assert len(samples["a"].seconds) == 2
+    assert all(count > 0 for count in seen)  # frozen while timing: collections stay short
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
