@@ -41,7 +41,8 @@ import gc
 import math
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +95,27 @@ class Samples:
         return statistics.median(self.faults)
 
 
+@contextmanager
+def survivors_frozen(enabled: bool = True) -> Iterator[None]:
+    """Move every object alive now out of the garbage collector's reach, for the block.
+
+    Everything alive when timing starts (PyTorch's and NumPy's modules, the cases' inputs)
+    is collected once and frozen (``gc.freeze``), so each ``gc.collect()`` inside the block
+    only walks what the repeats themselves left behind. Without it, a collection walked every
+    object PyTorch had created: milliseconds per repeat, and caches evicted before every
+    timed call. The collector is unfrozen on the way out, even after an error.
+    """
+    if not enabled:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def interleave(
     cases: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 2,
     collect: bool = True, min_seconds: float = 0.0, max_repeats: int = 1000,
@@ -121,13 +143,7 @@ def interleave(
         repeats = max(repeats, min(wanted, max_repeats))
     samples = {name: Samples() for name in active}
     names = list(active)
-    if collect:
-        # Everything alive now (PyTorch's and NumPy's modules, the cases' inputs) is moved
-        # out of the collector's reach, so each collection below only looks at what the
-        # repeats themselves left behind: milliseconds less per repeat with PyTorch loaded.
-        gc.collect()
-        gc.freeze()
-    try:
+    with survivors_frozen(collect):
         for k in range(repeats):
             if collect:
                 gc.collect()
@@ -140,9 +156,6 @@ def interleave(
                 seconds, faults = timed_call(fn)
                 samples[name].seconds.append(seconds)
                 samples[name].faults.append(faults)
-    finally:
-        if collect:
-            gc.unfreeze()
     return samples
 
 

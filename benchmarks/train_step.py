@@ -14,7 +14,9 @@ PyTorch's OpenMP threads keep spinning for a while before they sleep. On this 2-
 machine, a step started while the *other* library's threads still spin ran 3–7× slower
 (measured: 756 ms and 446 ms per step back to back, 110 ms and 87 ms with a pause). So
 each timed step is preceded by ``SETTLE`` = 0.3 s of idle time (not timed), which
-``interleave_settled`` below adds to ``common.interleave``'s scheme.
+``interleave_settled`` below adds to ``common.interleave``'s scheme. Garbage is collected
+before every repeat, with the objects alive at the start frozen first
+(``common.survivors_frozen``), as in ``conv.py``.
 
 Peak memory. Each library's step runs in a *fresh* process of its own (the other library is
 never imported there), so neither pays for the other's allocations. After building the
@@ -65,6 +67,7 @@ from common import (
     ratio,
     repeats_of,
     runs_and_allocators,
+    survivors_frozen,
     timed_call,
     verdict,
 )
@@ -144,13 +147,14 @@ def interleave_settled(cases: dict, repeats: int, warmup: int = 2,
         for fn in active.values():
             fn()
     samples = {name: Samples() for name in active}
-    for _ in range(repeats):
-        gc.collect()
-        for name, fn in active.items():
-            time.sleep(settle)
-            seconds, faults = timed_call(fn)
-            samples[name].seconds.append(seconds)
-            samples[name].faults.append(faults)
+    with survivors_frozen():
+        for _ in range(repeats):
+            gc.collect()
+            for name, fn in active.items():
+                time.sleep(settle)
+                seconds, faults = timed_call(fn)
+                samples[name].seconds.append(seconds)
+                samples[name].faults.append(faults)
     return samples
 
 

@@ -65,3 +65,17 @@ def test_interleave_leaves_the_collector_as_it_found_it() -> None:
     assert len(samples["a"].seconds) == 2
     assert all(count > 0 for count in seen)  # frozen while timing: collections stay short
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_survivors_frozen_unfreezes_after_an_error_and_can_be_switched_off() -> None:
+    import gc
+
+    try:
+        with common.survivors_frozen():
+            assert gc.get_freeze_count() > 0
+            raise RuntimeError("a case failed")
+    except RuntimeError:
+        pass
+    assert gc.get_freeze_count() == 0
+    with common.survivors_frozen(False):
+        assert gc.get_freeze_count() == 0
