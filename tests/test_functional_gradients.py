@@ -149,6 +149,30 @@ def test_activation_gradients_match_finite_differences(fn):
     assert gradgradcheck(fn, (x,))
 
 
+def _dropout_with_a_fixed_mask(x: ac.Tensor) -> ac.Tensor:
+    # Reseeding before each call gives every finite-difference evaluation the same mask:
+    # dropout is then a fixed linear map, which is what its gradient describes.
+    ac.manual_seed(11)
+    return F.dropout(x, p=0.4, training=True)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4, 3)])
+def test_dropout_gradients_match_finite_differences(shape):
+    x = leaf(*shape)
+    y = _dropout_with_a_fixed_mask(x)
+    assert 0 < int((y.numpy() == 0).sum()) < y.size  # some entries dropped, some kept
+    assert gradcheck(_dropout_with_a_fixed_mask, (x,))
+    assert gradgradcheck(_dropout_with_a_fixed_mask, (x,))
+
+
+def test_dropout_gradcheck_fails_when_the_mask_changes_between_calls():
+    # The check above is not vacuous: with a fresh mask per call the finite differences
+    # no longer describe the recorded graph, and gradcheck says so.
+    x = leaf(6, 7)
+    assert not gradcheck(lambda t: F.dropout(t, p=0.4, training=True), (x,),
+                         raise_exception=False)
+
+
 def test_dropout_gradient_is_the_scaled_mask():
     x = leaf(50, 40)
     y = F.dropout(x, p=0.25, training=True)
