@@ -119,6 +119,7 @@ def survivors_frozen(enabled: bool = True) -> Iterator[None]:
 def interleave(
     cases: dict[str, Callable[[], Any] | None], repeats: int, warmup: int = 2,
     collect: bool = True, min_seconds: float = 0.0, max_repeats: int = 1000,
+    settle: float = 0.0,
 ) -> dict[str, Samples]:
     """Time every case ``repeats`` times, interleaved: one call of each case per repeat.
 
@@ -131,6 +132,9 @@ def interleave(
     calls take about that long, judged from the warm-up: a 3 ms case then gets hundreds of
     samples instead of a handful, and the median of its ratios settles. It changes how
     precise a figure is, not what it measures: every case gets the same repeats.
+
+    ``settle`` seconds of idle time (not timed) precede every timed call, for cases whose
+    library leaves worker threads spinning after it returns (see ``train_step.py``).
     """
     active = {name: fn for name, fn in cases.items() if fn is not None}
     start = time.perf_counter()
@@ -152,8 +156,9 @@ def interleave(
             # that turn alike.
             shift = k % len(names) if names else 0
             for name in names[shift:] + names[:shift]:
-                fn = active[name]
-                seconds, faults = timed_call(fn)
+                if settle > 0:
+                    time.sleep(settle)
+                seconds, faults = timed_call(active[name])
                 samples[name].seconds.append(seconds)
                 samples[name].faults.append(faults)
     return samples

@@ -13,10 +13,10 @@ Settling. After a call, OpenBLAS's worker threads (NumPy's matmul, so autocnn's)
 PyTorch's OpenMP threads keep spinning for a while before they sleep. On this 2-core
 machine, a step started while the *other* library's threads still spin ran 3–7× slower
 (measured: 756 ms and 446 ms per step back to back, 110 ms and 87 ms with a pause). So
-each timed step is preceded by ``SETTLE`` = 0.3 s of idle time (not timed), which
-``interleave_settled`` below adds to ``common.interleave``'s scheme. Garbage is collected
-before every repeat, with the objects alive at the start frozen first
-(``common.survivors_frozen``), as in ``conv.py``.
+each timed step is preceded by ``SETTLE`` = 0.3 s of idle time (not timed):
+``common.interleave(..., settle=SETTLE)``, otherwise the same scheme as ``conv.py``
+(order rotated each repeat, garbage collected before every repeat with the objects alive
+at the start frozen).
 
 Peak memory. Each library's step runs in a *fresh* process of its own (the other library is
 never imported there), so neither pays for the other's allocations. After building the
@@ -54,21 +54,18 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 from common import (
-    Samples,
     add_process_options,
     base_parser,
     fmt,
+    interleave,
     load_torch,
     print_table,
     ratio,
     repeats_of,
     runs_and_allocators,
-    survivors_frozen,
-    timed_call,
     verdict,
 )
 
@@ -139,25 +136,6 @@ def torch_step(torch, state: dict | None = None, n: int = N):
 
 
 # --------------------------------------------------------------------------- measuring
-def interleave_settled(cases: dict, repeats: int, warmup: int = 2,
-                       settle: float = SETTLE) -> dict[str, Samples]:
-    """``common.interleave`` with an untimed pause before every call (see the docstring)."""
-    active = {name: fn for name, fn in cases.items() if fn is not None}
-    for _ in range(warmup):
-        for fn in active.values():
-            fn()
-    samples = {name: Samples() for name in active}
-    with survivors_frozen():
-        for _ in range(repeats):
-            gc.collect()
-            for name, fn in active.items():
-                time.sleep(settle)
-                seconds, faults = timed_call(fn)
-                samples[name].seconds.append(seconds)
-                samples[name].faults.append(faults)
-    return samples
-
-
 def measure_time(repeats: int) -> dict:
     """Interleave the two steps in this process; medians, faults and the ratio."""
     torch = load_torch()
@@ -167,7 +145,7 @@ def measure_time(repeats: int) -> dict:
     if torch is not None:
         t_step, torch_losses = torch_step(torch, state)
         cases["torch"] = t_step
-    samples = interleave_settled(cases, repeats)
+    samples = interleave(cases, repeats, settle=SETTLE)
     # Same weights, same data, same updates: the losses must agree step by step.
     if torch_losses and not np.allclose(ac_losses, torch_losses, rtol=1e-3, atol=1e-4):
         raise AssertionError(f"autocnn and PyTorch losses differ: {ac_losses[:3]} vs "

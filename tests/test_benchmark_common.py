@@ -79,3 +79,13 @@ def test_survivors_frozen_unfreezes_after_an_error_and_can_be_switched_off() -> 
     assert gc.get_freeze_count() == 0
     with common.survivors_frozen(False):
         assert gc.get_freeze_count() == 0
+
+
+def test_interleave_settles_before_each_call_without_timing_the_pause() -> None:
+    import time
+
+    start = time.perf_counter()
+    samples = common.interleave({"x": lambda: None, "y": lambda: None}, repeats=3, warmup=0,
+                                collect=False, settle=0.02)
+    assert time.perf_counter() - start >= 6 * 0.02  # one pause per timed call
+    assert max(samples["x"].seconds + samples["y"].seconds) < 0.02
