@@ -39,7 +39,7 @@ float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 
 _SUBMODULES = ("nn", "optim", "functional", "symbolic", "viz", "data", "ops", "autograd", "perf",
-               "models", "training")
+               "models", "training", "explain", "diagnose", "course", "interop", "onnx")
 _LAZY_NAMES = {"save": "autocnn.serialization", "load": "autocnn.serialization"}
 
 

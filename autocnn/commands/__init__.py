@@ -17,5 +17,6 @@ class UserError(Exception):
 
 
 # the order in which `autocnn --help` lists them; a module that does not exist yet is skipped
-_ALL = ("train", "evaluate", "derive", "graph")
+_ALL = ("train", "evaluate", "report", "diagnose", "lr_find", "explain", "derive", "graph",
+        "course")
 COMMANDS = tuple(n for n in _ALL if importlib.util.find_spec(f"autocnn.commands.{n}"))
