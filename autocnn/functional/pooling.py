@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor, check_ndim, pair
 from autocnn.ops import Unfold, output_size
@@ -38,6 +40,9 @@ def _windows(
             f"of size {Hp}×{Wp}"
         )
     if padding != (0, 0):
+        if pad_value == float("-inf") and x.dtype.kind in "biu":
+            # −inf does not exist in an integer type: its minimum never wins a max either
+            pad_value = False if x.dtype.kind == "b" else np.iinfo(x.dtype).min
         pads = ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1]))
         x = x.pad(pads, value=pad_value)
     cols = Unfold.apply(x, kernel_size=kernel, stride=stride, dilation=(1, 1))
@@ -58,7 +63,8 @@ def max_pool2d(
 ) -> Tensor:
     """The largest value of each kh×kw window; ``stride`` defaults to ``kernel_size``.
 
-    Padding is with −inf, so a padded entry never wins. When a window holds several equal
+    Padding is with −inf (an integer type's minimum for integer input), so a padded entry
+    never wins. When a window holds several equal
     maxima the gradient goes to the first one in row-major order, as in PyTorch.
     """
     windows, (N, C, Ho, Wo, _) = _windows(x, kernel_size, stride, padding, float("-inf"),

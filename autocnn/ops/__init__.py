@@ -7,7 +7,7 @@ file                      primitives
 ========================  ================================================================
 ``arithmetic.py``         Add, Neg, Mul, Div, Pow
 ``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
-``reductions.py``         Sum, Max
+``reductions.py``         Sum, Max, Min
 ``shape.py``              Reshape, Transpose, BroadcastTo, Cast
 ``indexing.py``           GetItem and its adjoint IndexAdd
 ``pad.py``                Pad
@@ -23,12 +23,12 @@ from autocnn.ops.elementwise import Abs, Exp, Log, Maximum, Sigmoid, Tanh
 from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
-from autocnn.ops.reductions import Max, Sum
+from autocnn.ops.reductions import Max, Min, Sum
 from autocnn.ops.shape import BroadcastTo, Cast, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 
 PRIMITIVES = (
-    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max,
+    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max, Min,
     Reshape, Transpose, BroadcastTo, Cast, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
 )
 

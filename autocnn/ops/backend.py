@@ -97,6 +97,37 @@ def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
+def amin(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The minimum over ``axis``."""
+    if not _is_object(x):
+        return np.min(x, axis=axis, keepdims=keepdims)
+    import sympy
+
+    smin = np.frompyfunc(lambda u, v: sympy.Min(u, v), 2, 1)
+    out = x
+    for a in sorted(axis, reverse=True):
+        out = smin.reduce(out, axis=a, keepdims=True)
+    if not keepdims:
+        out = out.reshape([s for i, s in enumerate(x.shape) if i not in axis])
+    return np.asarray(out, dtype=object)
+
+
+def first_min_mask(x: np.ndarray, axis: tuple[int, ...], minimum: np.ndarray) -> np.ndarray:
+    """A mask, True at the first minimal entry of each reduced group (``minimum`` is
+    ``amin(x, axis, keepdims=True)``).
+
+    The first True of ``x == minimum`` is the first maximum of that boolean array, so the
+    max rule picks it; a NaN (np.min's answer for a group holding one) matches itself.
+    Symbolic entries take the max rule on −x, which is exact for them.
+    """
+    if _is_object(x):
+        return first_max_mask(-x, axis)
+    hits = np.equal(x, minimum)
+    if x.dtype.kind in "fc":
+        hits |= np.isnan(x) & np.isnan(minimum)
+    return first_max_mask(hits, axis)
+
+
 def first_max_mask(
     x: np.ndarray, axis: tuple[int, ...], maximum: np.ndarray | None = None
 ) -> np.ndarray:
