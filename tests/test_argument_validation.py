@@ -174,3 +174,88 @@ def test_enable_grad_on_a_generator_and_exceptions_thrown_into_it() -> None:
         assert g.throw(KeyError("k")) == "caught"
         g.close()
     assert ac.is_grad_enabled()
+
+
+# ---------------------------------------------------------------------- symbolic checks
+@pytest.mark.parametrize("shape", [(2.5,), (2.0, 1), ("2",), 2.5, (True,), None, {2}])
+def test_symbolic_shapes_must_be_tuples_of_ints(shape) -> None:
+    from autocnn import symbolic
+    from autocnn.symbolic.formulas import check_formula
+
+    with pytest.raises(TypeError, match=r"symbolic.symbols: expected a shape"):
+        symbolic.symbols("x", shape)
+    with pytest.raises(TypeError, match=r"symbolic.verify: expected a shape"):
+        symbolic.verify(lambda x: x, shape)
+    with pytest.raises(TypeError, match=r"check_formula: expected a shape"):
+        check_formula("1", lambda x: x.sum(), shape)
+
+
+@pytest.mark.parametrize("fn", [3, "x * 2", None, (lambda x: x,)])
+def test_verify_and_exact_gradcheck_need_a_callable(fn) -> None:
+    from autocnn import symbolic
+
+    with pytest.raises(TypeError, match=r"symbolic.verify: 'fn' must be a function"):
+        symbolic.verify(fn, (2,))
+    with pytest.raises(TypeError, match=r"symbolic.exact_gradcheck: 'fn' must be a function"):
+        symbolic.exact_gradcheck(fn, [1.0])
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("((x_0 + 1)", "the '(' at position 1 is never closed"),
+    ("x_0 + 1)", "the ')' at position 8 closes nothing"),
+    ("exp(x_0]", "the '(' at position 4 is closed by ']' at position 8"),
+    ("(x_0 * (x_1 + 2)", "the '(' at position 1 is never closed"),
+])
+def test_formula_syntax_errors_name_the_unbalanced_parenthesis(formula, message) -> None:
+    from autocnn.symbolic.formulas import check_formula
+
+    report = check_formula(formula, lambda x: x.sum(), (2,))
+    assert report.status == "invalid"
+    assert "unbalanced parenthesis" in report.message and message in report.message
+
+
+@pytest.mark.parametrize("formula", [
+    "(x_0 + x_1 + x_2)**200",
+    "(x_0 + 1)**999",
+    "(x_0 + x_1)**40 * (x_1 + x_2)**40",
+    "x_0^x_1^x_2^x_0^x_1",
+    "exp(exp(exp(exp(x_0))))",
+])
+def test_check_formula_refuses_formulas_too_large_to_expand_at_once(formula) -> None:
+    import time
+
+    from autocnn.symbolic.formulas import check_formula
+
+    start = time.perf_counter()
+    report = check_formula(formula, lambda x: x.sum(), (3,))
+    assert time.perf_counter() - start < 2.0
+    assert report.status == "invalid"
+    assert "too large" in report.message
+
+
+def test_check_formula_has_a_time_limit(monkeypatch) -> None:
+    from autocnn.symbolic import formulas
+
+    monkeypatch.setattr(formulas, "_MAX_SECONDS", 0.05)
+    # within the size bounds, but slower than the (lowered) time limit to compare
+    report = formulas.check_formula("(x_0 + x_1 + x_2)**28", lambda x: x.sum(), (3,))
+    assert report.status == "invalid"
+    assert "took longer than 0.05 s" in report.message
+
+
+def test_check_formula_still_proves_ordinary_formulas() -> None:
+    from autocnn.symbolic.formulas import check_formula
+
+    assert check_formula("1/3", lambda x: x.mean(), (3,))
+    assert check_formula("2*(x_0 + x_1)**2", lambda x: ((x.sum()) ** 3 * 2 / 3), (2,))
+    with pytest.raises(TypeError, match="check_formula: 'wrt'"):
+        check_formula("1", lambda x: x.sum(), (2,), wrt=0)
+
+
+@pytest.mark.parametrize(
+    "returned", [None, "abc", (["a", "b", "c"],), 5j, {"x": 1}, ("x",)])
+def test_check_backward_refuses_a_backward_that_returns_no_numbers(returned) -> None:
+    from autocnn.symbolic.exercises import check_backward
+
+    with pytest.raises(TypeError, match="check_backward"):
+        check_backward(lambda x: x * 2, lambda g, x: returned, shapes=[(3,)])
