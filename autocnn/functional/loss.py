@@ -58,7 +58,8 @@ def cross_entropy(
     eps = float(label_smoothing)
     w = None
     if weight is not None:
-        w = as_tensor(weight, "cross_entropy", "weight")
+        # A constant, as in PyTorch (whose nll_loss is not differentiable in the weights).
+        w = as_tensor(weight, "cross_entropy", "weight").detach()
         if w.shape != (C,):
             raise ValueError(
                 f"cross_entropy: expected 'weight' of shape [{C}] (one per class), got "
@@ -91,7 +92,9 @@ def cross_entropy(
     if w is None and counted.all() and eps == 0.0:
         return reduce(-picked, reduction)  # the plain case, as before the options existed
 
-    mask = Tensor._constant(counted.astype(log_p.dtype if log_p.dtype.kind == "f" else object))
+    ones = counted.astype(np.int64)  # 0/1 ints, which SymPy entries also multiply exactly
+    mask = Tensor._constant(ones.astype(log_p.dtype) if log_p.dtype.kind == "f" else
+                            ones.astype(object))
     row_weight = mask if w is None else w[safe] * mask  # weight[y_n], 0 where ignored
     loss = -picked * row_weight
     if eps:

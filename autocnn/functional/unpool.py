@@ -28,8 +28,11 @@ def max_unpool2d(
     (N, C, Ho, Wo) with Ho = (H − 1)·stride − 2·padding + kernel_size unless
     ``output_size`` (the last two entries are used, as PyTorch) says otherwise.
 
-    NOTE: if two windows report the same position (stride < kernel size), PyTorch keeps one
-    of the values, unspecified which; here they add up.
+    NOTE: when several values name the same position (overlapping pooling windows that
+    found the same maximum, so the values are equal) the position holds one of them, as in
+    PyTorch: the last, as a loop of assignments would leave it. Only that one receives the
+    gradient — the exact derivative of an assignment; PyTorch instead gathers the
+    gradient back to every duplicate.
     """
     op = "max_unpool2d"
     x = as_tensor(x, op, "input")
@@ -62,5 +65,10 @@ def max_unpool2d(
     # one flat index per value: its (n, c) plane's offset plus its position in the plane
     base = (np.arange(N * C, dtype=np.int64) * plane).reshape(N, C, 1, 1)
     flat = (base + idx).reshape(-1)
-    out = IndexAdd.apply(x.reshape(-1), shape=(N * C * plane,), index=flat)
+    values = x.reshape(-1)
+    _, last_reversed = np.unique(flat[::-1], return_index=True)
+    if last_reversed.size < flat.size:  # duplicates: keep the last occurrence of each
+        keep = np.sort(flat.size - 1 - last_reversed)
+        values, flat = values[keep], flat[keep]
+    out = IndexAdd.apply(values, shape=(N * C * plane,), index=flat)
     return out.reshape(N, C, Ho, Wo)
