@@ -217,7 +217,7 @@ def test_cross_entropy_loss_module_keeps_weight_as_a_buffer() -> None:
     ((2, 1, 5, 8), (2, 3), (1, 2), (1, 1), False),
 ])
 def test_max_pool_indices_and_unpool_match_torch(shape, kernel, stride, padding, ceil) -> None:
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     TF = pytest.importorskip("torch.nn.functional")
     (x,), (tx,) = _both(np.random.default_rng(6).standard_normal(shape))
     y, idx = F.max_pool2d(x, kernel, stride, padding, ceil_mode=ceil, return_indices=True)
