@@ -21,6 +21,7 @@ import numpy as np
 
 from autocnn import random as _random
 from autocnn.autograd import grad_mode
+from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -194,7 +195,6 @@ class Tensor:
     # name, a version counter), so that creating an op's result costs three stores.
     __slots__ = ("__dict__", "__weakref__", "_requires_grad", "data", "grad_fn")
 
-    _grad: Tensor | None = None
     #: an optional name, shown in graph pictures and error messages
     name: str | None = None
     _vbox: list[int] | None = None
@@ -238,28 +238,6 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def grad(self) -> Tensor | None:
-        """dL/d(this tensor), filled by backward for leaves that require grad."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Tensor | None) -> None:
-        # As PyTorch: only None or a Tensor of this tensor's shape may be assigned; a NumPy
-        # array (or a wrong shape) would break the optimisers later, far from the cause.
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"grad: assigned grad must be a Tensor or None, got "
-                    f"{type(value).__name__}; wrap an array with ac.tensor(array)"
-                )
-            if value.data.shape != self.data.shape:
-                raise ValueError(
-                    f"grad: assigned grad has shape {value.data.shape}, but the tensor has "
-                    f"shape {self.data.shape}"
-                )
-        self._grad = value
-
-    @property
     def requires_grad(self) -> bool:
         """Whether operations on this tensor are recorded for backward."""
         return self._requires_grad
@@ -280,6 +258,53 @@ class Tensor:
         """Set ``requires_grad`` in place and return the tensor."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/d(this tensor): filled by backward for leaves that require grad, and for
+        non-leaves that called ``retain_grad()``. Reading it on another non-leaf warns."""
+        g = self.__dict__.get("grad")
+        if g is None and self.grad_fn is not None and "_retains_grad" not in self.__dict__:
+            _warn_non_leaf_grad()
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # As PyTorch: only None or a Tensor of this tensor's shape may be assigned; a NumPy
+        # array (or a wrong shape) would break the optimisers later, far from the cause.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"grad: assigned grad must be a Tensor or None, got "
+                    f"{type(value).__name__}; wrap an array with ac.tensor(array)"
+                )
+            if value.data.shape != self.data.shape:
+                raise ValueError(
+                    f"grad: assigned grad has shape {value.data.shape}, but the tensor has "
+                    f"shape {self.data.shape}"
+                )
+        self.__dict__["grad"] = value
+
+    # ------------------------------------------------------------------ hooks
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (as PyTorch).
+
+        A no-op on leaves, whose ``.grad`` is always filled."""
+        _hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
+        return self.grad_fn is not None and "_retains_grad" in self.__dict__
+
+    def register_hook(self, fn: Any) -> _hooks.RemovableHandle:
+        """Call ``fn(grad)`` when the gradient w.r.t. this tensor is computed.
+
+        ``grad`` is summed over every use of the tensor; a non-None return (a Tensor of the
+        same shape) replaces it for the rest of the backward pass. Works on leaves and
+        non-leaves and under ``create_graph=True``. Returns a handle with ``.remove()``.
+        """
+        return _hooks.register_tensor_hook(self, fn)
 
     @property
     def is_leaf(self) -> bool:
@@ -683,6 +708,16 @@ class Tensor:
         centred = self - self.mean(axis=axes, keepdims=True)
         return (centred * centred).sum(axis=axes, keepdims=keepdims) / (count - ddof)
 
+    def std(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
+        """The standard deviation over ``axis``, sqrt(var(axis, keepdims, ddof)): a composition.
+
+        ``ddof`` as in ``var`` (0 by default, NumPy's); PyTorch's default is ``ddof=1``
+        (``correction=1``).
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
         axes = _norm_axes(axis, self.data.ndim, "max")
@@ -757,14 +792,23 @@ class Tensor:
         """Alias of ``transpose`` with explicit axes."""
         return self.transpose(*axes)
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from ``start_axis`` on into one."""
-        if not isinstance(start_axis, (int, np.integer)) or isinstance(start_axis, bool):
-            raise TypeError(f"flatten: 'start_axis' must be an int, got {start_axis!r}")
-        (start,) = _norm_axes(start_axis, max(self.data.ndim, 1), "flatten")
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one."""
+        for arg, value in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                raise TypeError(f"flatten: '{arg}' must be an int, got {value!r}")
+        ndim = max(self.data.ndim, 1)
+        (start,) = _norm_axes(start_axis, ndim, "flatten")
+        (end,) = _norm_axes(end_axis, ndim, "flatten")
+        if start > end:
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a "
+                f"tensor of {ndim} axes"
+            )
+        shape = self.data.shape
         # the merged size is computed, not left as -1: an empty batch (0, C, H, W) has no
         # unique -1, but its flattening (0, C·H·W) is well defined
-        return self.reshape(*self.data.shape[:start], math.prod(self.data.shape[start:]))
+        return self.reshape(*shape[:start], math.prod(shape[start:end + 1]), *shape[end + 1:])
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
@@ -822,6 +866,20 @@ def _integer_subtract(a: np.ndarray, b: int | float) -> np.ndarray:
         return np.subtract(a, b)
     except OverflowError as exc:
         raise ValueError(f"sub: {b!r} does not fit in the dtype {a.dtype} of the tensor") from exc
+
+
+def _warn_non_leaf_grad() -> None:
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+        ".grad attribute won't be populated during backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _renamed(run: Any, internal: str, public: str) -> Any:
