@@ -18,6 +18,9 @@ from typing import Any
 
 from autocnn.commands import UserError
 
+#: a graph picture is of a small batch; more would only allocate (the picture is the same)
+MAX_BATCH = 64
+
 
 def add_parser(subparsers: Any) -> None:
     """Register ``autocnn graph``."""
@@ -58,8 +61,8 @@ def _model_and_loss(args: argparse.Namespace) -> tuple[Any, Any]:
         raise UserError(
             f"unknown model {args.model!r}; valid models: " + ", ".join(sorted(MODELS))
         )
-    if args.batch < 1:
-        raise UserError(f"--batch must be at least 1, got {args.batch}")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UserError(f"--batch must be between 1 and {MAX_BATCH}, got {args.batch}")
     kwargs = {} if args.image_size is None else {"image_size": args.image_size}
     try:
         model = build_model(args.model, **kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.data.dataset import ArrayDataset
 from autocnn.random import generator
 
@@ -58,8 +58,8 @@ class DataLoader:
         self.dataset = dataset
         self.images, self.labels = _as_arrays(dataset)
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = check_bool(shuffle, "DataLoader", "shuffle")
+        self.drop_last = check_bool(drop_last, "DataLoader", "drop_last")
 
     def __len__(self) -> int:
         n = len(self.labels)

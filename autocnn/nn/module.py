@@ -31,7 +31,7 @@ import numpy as np
 
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.hooks import RemovableHandle
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.nn.hooks import call_with_hooks
 from autocnn.nn.hooks import register as register_hook
 from autocnn.nn.parameter import Parameter
@@ -251,15 +251,17 @@ class Module:
                 on_path.discard(id(module))
                 continue
             key = id(module)
-            if remove_duplicate:
-                if key in seen:
-                    continue
-                seen.add(key)
-            elif key in on_path:
+            # A module met again on its own path is a cycle, whatever remove_duplicate says:
+            # listing it once would hide a tree that repr, state_dict and hooks cannot walk.
+            if key in on_path:
                 raise ValueError(
                     f"{type(self).__name__}: the module tree has a cycle: '{name}' "
                     f"({type(module).__name__}) contains itself"
                 )
+            if remove_duplicate:
+                if key in seen:
+                    continue
+                seen.add(key)
             yield name, module
             on_path.add(key)
             stack.append((leave, module))
@@ -419,6 +421,7 @@ class Module:
                 f"{type(self).__name__}.load_state_dict: expected a mapping of name -> array "
                 f"(from state_dict() or ac.load), got {type(state_dict).__name__}"
             )
+        strict = check_bool(strict, f"{type(self).__name__}.load_state_dict", "strict")
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -472,6 +475,8 @@ class Module:
     def __repr__(self) -> str:
         # An explicit stack of (module, name, depth) builds the nested lines without
         # recursion; the closing parenthesis of a module with children is a stack entry too.
+        for _ in self.named_modules():  # a tree with a cycle: a clear ValueError, not an
+            pass                        # endless (or depth-capped, repeating) picture
         lines: list[str] = []
         close = object()
         stack: list[tuple[Any, Any, int]] = [(self, None, 0)]

@@ -16,6 +16,7 @@ from typing import Any
 import graphviz
 
 from autocnn.autograd.tensor import Tensor
+from autocnn.files import atomic_write
 
 #: the formats ``render`` writes (``dot`` writes the DOT source and needs no Graphviz)
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -73,16 +74,21 @@ def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "sv
                   where: str = "render") -> Path:
     """Write an already built picture to ``path`` (see ``render``); returns the file."""
     fmt = check_format(format, where)
+    if Path(path).is_dir() or str(path).endswith(("/", "\\")):
+        raise ValueError(f"{where}: the path {str(path)!r} is a folder; give a file name such "
+                         f"as {str(Path(path) / ('graph.' + fmt))!r}")
     out = target_path(path, fmt, where)
+    if out.is_dir():
+        raise ValueError(f"{where}: {str(out)!r} is a folder; give another file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        out.write_text(picture.source, encoding="utf-8")
+        atomic_write(out, picture.source)
         return out
     try:
         data = picture.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         dot_file = out.with_suffix(".dot")
-        dot_file.write_text(picture.source, encoding="utf-8")
+        atomic_write(dot_file, picture.source)
         print(
             f"{where}: Graphviz's `dot` program was not found, so {out.name} was not "
             f"rendered; wrote the DOT source to {dot_file} instead. To render it, "
@@ -90,7 +96,7 @@ def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "sv
             file=sys.stderr,
         )
         return dot_file
-    out.write_bytes(data)
+    atomic_write(out, data)
     return out
 
 
