@@ -163,6 +163,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ fast constructors
     @classmethod
+    def constant(cls, data: np.ndarray) -> Tensor:
+        """A tensor that needs no gradient around ``data`` (shared, not copied, not checked):
+        how library code wraps an array it computed. Users call ``ac.tensor``."""
+        return Tensor._constant(data)
+
+    @classmethod
     def _constant(cls, arr: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
         t.data = arr
@@ -355,11 +361,14 @@ class Tensor:
             box = self._vbox = [0]
         return box
 
-    def _bump_version(self) -> None:
-        """Record that ``.data`` was changed in place (optimisers call this)."""
+    def mark_modified(self) -> None:
+        """Record that ``.data`` was changed in place (optimisers, initialisers and running
+        statistics call this), so a graph that saved the old values refuses to use them."""
         box = self._vbox
         if box is not None:
             box[0] += 1
+
+    _bump_version = mark_modified  # the engine's own name for it
 
     @property
     def _version(self) -> int:
