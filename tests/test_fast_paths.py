@@ -24,7 +24,14 @@ import autocnn.functional as F
 from autocnn.ops import Fold, output_size
 from autocnn.ops.reductions import first_max_mask
 
-rng = np.random.default_rng(0)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(0)
 
 
 def argmax_mask(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:

@@ -14,7 +14,14 @@ import autocnn as ac
 from autocnn.autograd import gradcheck, gradgradcheck
 from autocnn.ops import Fold, IndexAdd, Pad, Unfold
 
-rng = np.random.default_rng(1234)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(1234)
 
 
 def leaf(*shape: int, low: float = -2.0, high: float = 2.0, margin: float = 0.0):

@@ -8,14 +8,15 @@ file                      primitives
 ``arithmetic.py``         Add, Neg, Mul, Div, Pow
 ``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
 ``reductions.py``         Sum, Max
-``shape.py``              Reshape, Transpose, BroadcastTo, Cast
+``shape.py``              Reshape, Transpose, BroadcastTo, Cast, Identity
 ``indexing.py``           GetItem and its adjoint IndexAdd
 ``pad.py``                Pad
 ``matmul.py``             MatMul
 ``windows.py``            Unfold (sliding windows as matrix columns) and its adjoint Fold
 ========================  ================================================================
 
-``backend.py`` holds the few elementwise functions that need SymPy for symbolic tensors.
+``backend.py`` is the one module that knows about SymPy: the elementwise functions and the
+exact special cases that symbolic tensors need.
 """
 
 from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow
