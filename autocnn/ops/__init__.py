@@ -10,6 +10,7 @@ file                      primitives
 ``reductions.py``         Sum, Max
 ``shape.py``              Reshape, Transpose, BroadcastTo, Cast, Identity
 ``indexing.py``           GetItem and its adjoint IndexAdd
+``erf.py``                Erf (the Gauss error function, for exact GELU)
 ``pad.py``                Pad
 ``matmul.py``             MatMul
 ``windows.py``            Unfold (sliding windows as matrix columns) and its adjoint Fold
@@ -21,6 +22,7 @@ exact special cases that symbolic tensors need.
 
 from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow
 from autocnn.ops.elementwise import Abs, Exp, Log, Maximum, Sigmoid, Tanh
+from autocnn.ops.erf import Erf
 from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
@@ -29,7 +31,7 @@ from autocnn.ops.shape import BroadcastTo, Cast, Identity, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 
 PRIMITIVES = (
-    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max,
+    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Erf, Sum, Max,
     Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
 )
 

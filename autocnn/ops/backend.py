@@ -15,6 +15,7 @@ else in ``autocnn/autograd/`` or ``autocnn/ops/``:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,26 @@ def unordered_error(op: str) -> TypeError:
         f"{op}: the arg-max of symbolic entries is not defined; use exact numbers "
         "(sympy.Rational) for the max, or sympy.diff of sympy.Max for the formula"
     )
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The Gauss error function: SymPy's for symbolic entries, ``math.erf`` for numbers.
+
+    NumPy has no erf ufunc; ``math.erf`` is exact to the last bit and fast enough for the
+    activations of a teaching-sized network.
+    """
+    if _is_object(x):
+        return _sympy_map("erf", x)
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+
+
+def two_over_sqrt_pi(like: np.ndarray) -> Any:
+    """2/√π (the slope of erf at 0): exact when ``like`` holds exact entries."""
+    if _is_object(like):
+        import sympy
+
+        return 2 / sympy.sqrt(sympy.pi)
+    return 2.0 / math.sqrt(math.pi)
 
 
 def isfinite(x: np.ndarray) -> np.ndarray:
