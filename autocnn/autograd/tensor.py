@@ -25,11 +25,13 @@ from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
-_REQUIRES_GRAD_KINDS = "fcO"  # floating, complex, and object (symbolic SymPy entries)
+def _backend() -> Any:
+    """``autocnn.ops.backend``, the one module that knows about exact (SymPy) entries."""
+    return _ops.backend
 
 
 def _check_requires_grad(dtype: np.dtype, where: str) -> None:
-    if dtype.kind not in _REQUIRES_GRAD_KINDS:
+    if dtype.kind not in _backend().DIFFERENTIABLE_KINDS:
         raise TypeError(
             f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
             "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
@@ -52,7 +54,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
         return arr.astype(dtype if dtype is not None else arr.dtype, copy=copy)
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-        if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+        if _not_numbers(arr):
             raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
         return arr
     if isinstance(data, (str, bytes, dict, set)) or data is None:
@@ -67,7 +69,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
             f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
             "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
         ) from exc
-    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+    if _not_numbers(arr):
         raise TypeError(
             f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
             "numbers (ragged lists and strings cannot become tensors)"
@@ -77,14 +79,11 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
     return arr
 
 
-def _is_symbolic(arr: np.ndarray) -> bool:
-    """Object arrays are allowed when they hold SymPy expressions or exact numbers."""
-    import fractions
-
-    import sympy
-
-    flat = arr.reshape(-1)
-    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number)) for v in flat)
+def _not_numbers(arr: np.ndarray) -> bool:
+    """Strings, bytes, or objects other than exact numbers and SymPy expressions."""
+    backend = _backend()
+    return arr.dtype.kind in "USV" or (backend.is_exact_array(arr)
+                                       and not backend.is_exact_entries(arr))
 
 
 def _as_tensor_arg(value: Any, where: str) -> Any:
@@ -527,9 +526,9 @@ class Tensor:
         a = self.data
         b = np.asarray(other)
         try:
-            if a.dtype.kind == "O" or b.dtype.kind == "O":
+            if _backend().is_exact_array(a) or _backend().is_exact_array(b):
                 # symbolic entries: an array of SymPy relations (x_0 > 0), not truth values
-                return Tensor._constant(np.asarray(_OBJECT_COMPARE[op](a, b), dtype=object))
+                return Tensor._constant(_backend().compare(op, a, b))
             return Tensor._constant(np.asarray(ufunc(a, b)))
         except ValueError as exc:
             raise ValueError(
@@ -656,7 +655,7 @@ class Tensor:
         if not axes:  # a 0-d tensor is one class with probability 1: log p = 0
             return self * 0.0
         (ax,) = axes
-        if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
+        if _backend().is_exact_array(self.data):  # exact entries cannot overflow: no shift
             shifted = self
         else:
             shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
@@ -778,24 +777,7 @@ _COMPARISONS = {
 }
 
 
-def _relation(name: str) -> Any:
-    import operator
 
-    import sympy
-
-    if name in ("eq", "ne"):
-        rel = sympy.Eq if name == "eq" else sympy.Ne
-        return np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
-    return np.frompyfunc(getattr(operator, name), 2, 1)
-
-
-class _ObjectCompare(dict):
-    def __missing__(self, name: str) -> Any:
-        self[name] = _relation(name)
-        return self[name]
-
-
-_OBJECT_COMPARE = _ObjectCompare()
 def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:

@@ -157,6 +157,33 @@ def is_exact_array(x: Any) -> bool:
     return _is_object(x)
 
 
+def is_exact_entries(arr: np.ndarray) -> bool:
+    """True if an object array holds only SymPy expressions or exact numbers (the object
+    arrays that may become tensors)."""
+    import fractions
+    import numbers
+
+    import sympy
+
+    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number))
+               for v in arr.reshape(-1))
+
+
+def compare(op: str, a: Any, b: Any) -> np.ndarray:
+    """A comparison of exact entries as an object array of SymPy relations (``x_0 > 0``):
+    ``op`` is "lt", "le", "gt", "ge", "eq" or "ne"."""
+    import operator
+
+    import sympy
+
+    if op in ("eq", "ne"):
+        rel = sympy.Eq if op == "eq" else sympy.Ne
+        fn = np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
+    else:
+        fn = np.frompyfunc(getattr(operator, op), 2, 1)
+    return np.asarray(fn(a, b), dtype=object)
+
+
 def exact_constants(arrays: list) -> list:
     """Float constants meeting an object (SymPy) array become exact rationals.
 
