@@ -94,6 +94,18 @@ class Function:
         return tuple([_rebuild(self, entry) for entry in self._saved])
 
     @property
+    def saved(self) -> tuple[Saved, ...]:
+        """What this node saved, as ``Saved`` records read by field (empty once freed):
+        for tools that look at a graph (``viz``) without running its backward."""
+        saved = self._saved
+        return () if saved is FREED else tuple(e for e in saved if isinstance(e, Saved))
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward without ``retain_graph`` released the saved values."""
+        return self._saved is FREED
+
+    @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """For each positional input: does the backward pass need its gradient?"""
         return tuple([edge is not None for edge in self.next_edges])
