@@ -367,7 +367,7 @@ class Tensor:
         if box is not None:
             box[0] += 1
 
-    _bump_version = mark_modified  # the engine's own name for it
+    _bump_version = mark_modified  # the old private name, kept for code written against it
 
     @property
     def _version(self) -> int:
@@ -390,7 +390,7 @@ class Tensor:
                 f"tensor of shape {self.data.shape}"
             )
         np.copyto(self.data, result, casting="same_kind")
-        self._bump_version()
+        self.mark_modified()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -449,7 +449,7 @@ class Tensor:
                 "ac.no_grad()"
             )
         self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
-        self._bump_version()
+        self.mark_modified()
 
     # ------------------------------------------------------------------ autodiff
     def backward(
