@@ -166,7 +166,7 @@ def test_unknown_torch_layers_are_refused_by_name() -> None:
         from_torch(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3, padding_mode="reflect")))
     with pytest.raises(ConversionError, match="affine=False"):
         from_torch(torch.nn.BatchNorm2d(3, affine=False))
-    with pytest.raises(TypeError, match="from_torch: expected a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"from_torch: expected a torch\.nn\.Module"):
         from_torch(nn.ReLU())
 
 

@@ -29,6 +29,7 @@ from autocnn.autograd.tensor import Tensor
 from autocnn.interop.layers import ConversionError, from_torch_table, to_torch_table
 from autocnn.interop.replay import allowed_names, plain_settings, replay_problem
 
+
 def _torch() -> Any:
     try:
         import torch
