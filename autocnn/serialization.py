@@ -8,6 +8,10 @@ itself, for a start — can open it.
 
     ac.save(model.state_dict(), "model.npz")
     model.load_state_dict(ac.load("model.npz"))
+
+An optimiser's ``state_dict()`` is nested (PyTorch's layout); ``save`` writes it in the flat
+form of ``autocnn.optim.optimizer.flatten_state_dict`` (``state.0.exp_avg``,
+``param_groups.0.lr``, ...), which ``optimizer.load_state_dict(ac.load(path))`` accepts.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd.tensor import Tensor
+from autocnn.files import atomic_writer
 
 PathLike = str | os.PathLike
 
@@ -61,6 +66,10 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
             f"save: expected a mapping of name -> array (model.state_dict()), got "
             f"{type(state_dict).__name__}"
         )
+    from autocnn.optim.optimizer import flatten_state_dict, is_optimizer_state_dict
+
+    if is_optimizer_state_dict(state_dict):
+        state_dict = flatten_state_dict(state_dict)
     arrays = []
     for key, value in state_dict.items():
         if not isinstance(key, str) or not key:
@@ -69,8 +78,9 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
     path = os.fspath(path)
     # The zip is written entry by entry (what np.savez does), so that any key works,
     # including names np.savez reserves for its own arguments ("file", "allow_pickle").
-    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_STORED,
-                         allowZip64=True) as archive:
+    # through atomic_writer: a kill during the save leaves the old file, never half a new one
+    with atomic_writer(path, "wb") as stream, zipfile.ZipFile(
+            stream, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for key, arr in arrays:
             with archive.open(key + ".npy", mode="w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, arr, allow_pickle=False)
