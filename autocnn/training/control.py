@@ -18,7 +18,14 @@ import sys
 import threading
 from typing import IO, Any
 
-from autocnn.optim.lr_scheduler import LRScheduler
+from autocnn.optim.lr_scheduler import (
+    SCHEDULES,
+    CosineAnnealingLR,
+    LinearWarmup,
+    LRScheduler,
+    OneCycleLR,
+    StepLR,
+)
 
 
 def cosine_lr(base_lr: float, epoch: int, epochs: int) -> float:
@@ -73,6 +80,32 @@ class Schedule:
         """Restore what ``state_dict()`` returned."""
         if isinstance(self.schedule, LRScheduler) and state is not None:
             self.schedule.load_state_dict(state)
+
+
+def build_schedule(name: str, optimizer: Any, epochs: int, steps_per_epoch: int
+                   ) -> str | LRScheduler | None:
+    """The schedule ``autocnn train --schedule NAME`` means, for ``fit(lr_schedule=...)``.
+
+    ``constant``: no change; ``cosine``: half a cosine, one value per epoch (the default);
+    ``step``: ×0.1 after each third of the epochs (``StepLR``); ``onecycle``: ``OneCycleLR``
+    peaking at the given rate, per batch; ``warmup``: ``LinearWarmup`` over the first epoch
+    from 0, then a per-batch cosine to 0. Unknown names raise ``ValueError`` listing these.
+    """
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; valid schedules are {', '.join(SCHEDULES)}")
+    if name == "constant":
+        return None
+    if name == "cosine":
+        return "cosine"
+    if name == "step":
+        return StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
+    lr = optimizer.param_groups[0]["lr"]
+    if name == "onecycle":
+        return OneCycleLR(optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch)
+    total = epochs * steps_per_epoch
+    after = CosineAnnealingLR(optimizer, T_max=max(1, total - steps_per_epoch))
+    after.interval = "batch"
+    return LinearWarmup(optimizer, warmup_steps=steps_per_epoch, after=after)
 
 
 class EarlyStopping:
