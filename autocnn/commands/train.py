@@ -79,7 +79,8 @@ def add_parser(subparsers: Any) -> None:
                         help="shapes only: number of training images (default: 3000)")
     parser.add_argument("--data-dir", default=None,
                         help="mnist/fashion-mnist: folder with the IDX files (default: the "
-                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME)")
+                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME, then for "
+                        "fashion-mnist /usr/share/datasets/fashion-mnist)")
     parser.add_argument("--download", action="store_true",
                         help="mnist/fashion-mnist: download the files once into the folder "
                         "(checked against their published MD5 checksums)")
