@@ -64,7 +64,7 @@ def test_resuming_after_ctrl_c_gives_the_uninterrupted_run_bit_for_bit(
     # 6 batches per epoch (+ 3 test batches of the evaluation): stop during epoch 2
     _, _, part = _run(tmp_path / "part", interrupt_at=8)
     assert part.stopped == "interrupted" and len(part) == 2  # epoch 2 was finished
-    assert "resume with `autocnn train --resume" in capsys.readouterr().out
+    assert "resume with fit(..., checkpoint_dir=" in capsys.readouterr().out
     model, opt, resumed = _run(tmp_path / "part", resume=True)
     assert _metrics(resumed) == _metrics(whole)
     for key, value in whole_model.state_dict().items():

@@ -77,6 +77,10 @@ class RunFolder:
 
     def resume_hint(self, epoch: int) -> str:
         """What to type to go on after an interruption."""
-        return (f"interrupted: epoch {epoch} was finished and saved in {self.folder}/; resume "
-                f"with `autocnn train --resume {self.folder}` (from Python: fit(..., "
-                f"checkpoint_dir={str(self.folder)!r}, resume=True))")
+        python = f"fit(..., checkpoint_dir={str(self.folder)!r}, resume=True)"
+        if (self.folder / "run.json").is_file():  # written by `autocnn train`
+            how = f"`autocnn train --resume {self.folder}` (from Python: {python})"
+        else:
+            how = python
+        return (f"interrupted: epoch {epoch} was finished and saved in {self.folder}/; "
+                f"resume with {how}")
