@@ -50,8 +50,10 @@ for name in ("constant", "cosine per epoch", "OneCycleLR per batch"):
     fit(model, train, opt, epochs=EPOCHS, progress=False, lr_schedule=schedule)
     print(f"{name:<28}{100 * evaluate(model, test)['accuracy']:>13.1f}%")
 
-print("\nearly stopping (patience 2) with keep='best':")
+print(f"\nearly stopping (patience 2) with keep='best', constant lr {lr:.2g}:")
 model, opt = fresh()
+for group in opt.param_groups:
+    group["lr"] = lr
 history = fit(model, train, opt, epochs=3 * EPOCHS, test_data=test, patience=2, keep="best",
               progress=False)
 print(f"ran {len(history)} of {3 * EPOCHS} epochs (stopped: {history.stopped}); best epoch "
