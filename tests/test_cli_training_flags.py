@@ -104,3 +104,38 @@ def test_lr_find_draws_the_range_test_and_suggests_a_rate(tmp_path: Path,
     assert "suggested learning rate" in printed and "autocnn train --dataset shapes" in printed
     assert main(["lr-find", "--start-lr", "1", "--end-lr", "0.1"]) == 2
     assert "--start-lr must be positive and below --end-lr" in capsys.readouterr().err
+
+
+def test_ctrl_c_finishes_the_epoch_saves_and_resume_completes_the_run(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "autocnn", "train", *SMALL, "--epochs", "40", "--out",
+            str(out)]
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    seen = []
+    try:
+        for line in child.stdout:
+            seen.append(line)
+            if line.startswith("epoch 1/40"):  # the first epoch is done: press Ctrl-C
+                child.send_signal(signal.SIGINT)
+                break
+        rest, err = child.communicate(timeout=120)
+        rest = "".join(seen) + rest
+    finally:
+        child.kill()
+    assert child.returncode == 130, err
+    assert "finishing this epoch, then saving" in err
+    hint = f"resume with `autocnn train --resume {out / 'checkpoints'}`"
+    assert hint in rest
+    saved = ac.training.read_checkpoint(out / "checkpoints" / "last.npz")["meta"]["epoch"]
+    assert 1 <= saved < 40 and f"epoch {saved}/40" in rest  # that epoch was finished
+    assert not (out / "model.npz").exists()  # an unfinished run writes no model
+    assert main(["train", "--resume", str(out / "checkpoints"), "--epochs", str(saved + 1)]) == 0
+    assert len(json.loads((out / "metrics.json").read_text())["epochs"]) == saved + 1
