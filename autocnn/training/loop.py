@@ -166,6 +166,7 @@ def fit(
     patience: int | None = None,
     live: bool = False,
     live_every: int = 20,
+    report: str | os.PathLike | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; a ``History``.
 
@@ -188,9 +189,14 @@ def fit(
     - ``live=True``: in Jupyter, redraw one figure every ``live_every`` steps (curves,
       update:data ratios, feature maps); a no-op elsewhere (see ``training.live``).
 
+    - ``report``: a path; after training, the run's one-page HTML report is written there
+      (``autocnn.report``; needs ``test_data``).
+
     ``history.stopped`` says why a run ended before ``epochs``: ``"early"`` or
     ``"interrupted"``; ``history.best_epoch`` is the epoch of the lowest monitored loss.
     """
+    if report is not None and test_data is None:
+        raise ValueError("fit: 'report' needs 'test_data' (the report shows test results)")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: expected 'epochs' to be an int >= 1, got {epochs!r}")
     if keep not in ("last", "best"):
@@ -256,4 +262,8 @@ def fit(
         stream.write(run.resume_hint(len(history)) + "\n")
     if keep == "best" and stopper.best_epoch:
         model.load_state_dict(run.best_weights() if run is not None else best_state)
+    if report is not None:
+        from autocnn.report import write_report
+
+        write_report(report, model, history, test_data)
     return history
