@@ -15,6 +15,7 @@ from typing import Any
 from autocnn.training.checkpoint import (
     BEST,
     LAST,
+    CheckpointError,
     check_matches,
     data_fingerprint,
     find_checkpoint,
@@ -73,7 +74,12 @@ class RunFolder:
 
     def best_weights(self) -> Any:
         """The model state dict of the best epoch (``best.npz``)."""
-        return read_checkpoint(self.folder / BEST)["model"]
+        path = self.folder / BEST
+        if not path.is_file():
+            raise CheckpointError(
+                f"fit: keep='best' but {self.folder} has no {BEST} (the epochs before the "
+                "resume were run with keep='last'); resume with the keep= of the first run")
+        return read_checkpoint(path)["model"]
 
     def resume_hint(self, epoch: int) -> str:
         """What to type to go on after an interruption."""
