@@ -188,7 +188,6 @@ def fit(
       back the weights of the epoch with the lowest monitored loss.
     - ``live=True``: in Jupyter, redraw one figure every ``live_every`` steps (curves,
       update:data ratios, feature maps); a no-op elsewhere (see ``training.live``).
-
     - ``report``: a path; after training, the run's one-page HTML report is written there
       (``autocnn.report``; needs ``test_data``).
 
