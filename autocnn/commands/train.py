@@ -12,6 +12,8 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     curves.png          loss and accuracy per epoch          } with matplotlib
     filters.png         the learned filters of the first conv } (the [plot] extra)
     feature_maps.png    one test image and its feature maps  }
+    checkpoints/        last.npz (and best.npz) after every epoch, and run.json:
+                        `autocnn train --resume OUT/checkpoints` goes on from there
 
 Everything is written to a temporary folder beside ``--out`` first, which then replaces
 ``--out`` as a whole (an atomic exchange of the two folders, ``autocnn.files.folder_writer``):
@@ -78,12 +80,29 @@ def add_parser(subparsers: Any) -> None:
                         help="shapes only: number of training images (default: 3000)")
     parser.add_argument("--data-dir", default=None,
                         help="mnist/fashion-mnist: folder with the IDX files (default: the "
-                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME)")
+                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME, then for "
+                        "fashion-mnist /usr/share/datasets/fashion-mnist)")
     parser.add_argument("--download", action="store_true",
                         help="mnist/fashion-mnist: download the files once into the folder "
                         "(checked against their published MD5 checksums)")
     parser.add_argument("--no-plots", action="store_true", help="skip the matplotlib plots")
     parser.add_argument("--no-graph", action="store_true", help="skip the graph picture")
+    parser.add_argument("--augment", default=None, metavar="SPEC",
+                        help="augment training batches, e.g. shift:2,flip or crop:4 "
+                        "(see docs/training.md)")
+    parser.add_argument("--schedule", default="cosine",
+                        help="learning-rate schedule: constant, cosine (default), step, "
+                        "onecycle, warmup")
+    parser.add_argument("--patience", type=int, default=None,
+                        help="stop when the test loss has not improved for N epochs")
+    parser.add_argument("--keep", default="last", choices=("last", "best"),
+                        help="the model written: the last epoch's (default) or the best "
+                        "epoch's (lowest test loss)")
+    parser.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                        help="where checkpoints go after every epoch (default: OUT/checkpoints)")
+    parser.add_argument("--resume", default=None, metavar="DIR",
+                        help="go on from the checkpoint folder DIR of an interrupted run (its "
+                        "settings are reused; --epochs may extend it)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (default: 1, faster for small CNNs on busy "
                         "machines; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS also apply)")
@@ -100,7 +119,7 @@ def _check_args(args: argparse.Namespace) -> None:
     _check_choice(args.dataset, DATASETS, "dataset")
     _check_choice(args.model, MODELS, "model")
     _check_choice(args.optimizer, OPTIMIZERS, "optimizer")
-    for name in ("epochs", "batch_size", "train_size", "threads"):
+    for name in ("epochs", "batch_size", "train_size", "threads", "patience"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -171,6 +190,9 @@ def _setup_threads(threads: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the outputs; the exit code."""
+    from autocnn.commands.train_extras import checkpoint_folder, prepare_resume
+
+    args = prepare_resume(args)
     _check_args(args)
     import autocnn as ac
     from autocnn import optim
@@ -184,6 +206,9 @@ def run(args: argparse.Namespace) -> int:
 
     options = dataset_options(args)
     train, test = load_data(args.dataset, options, args.data_dir, args.download)
+    from autocnn.commands.train_extras import make_loader, make_schedule
+
+    loader = make_loader(train, args)
     channels, height, width = train.image_shape
     model = build_model(args.model, in_channels=channels, image_size=height,
                         num_classes=train.num_classes)
@@ -198,14 +223,23 @@ def run(args: argparse.Namespace) -> int:
           f"{channels}×{height}×{width}, {train.num_classes} classes "
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
+    schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
+    checkpoints = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
-          f"lr {lr:g} (cosine decay), seed {args.seed}; {threads}")
+          f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
+          + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
     start = time.perf_counter()
     try:
-        history = fit(model, train, optimizer, epochs=epochs, test_data=test,
-                      batch_size=args.batch_size, lr_schedule="cosine")
+        history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
+                      batch_size=args.batch_size, lr_schedule=schedule,
+                      checkpoint_dir=checkpoints, resume=args.resume is not None,
+                      keep=args.keep, patience=args.patience)
     except FloatingPointError as exc:
         raise UserError(f"{exc} (got --lr {lr:g})") from exc
+    except ValueError as exc:  # a checkpoint of another run (CheckpointError)
+        raise UserError(str(exc)) from exc
+    if history.stopped == "interrupted":
+        return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)
     print(f"test accuracy {100 * result['accuracy']:.2f}% ({result['count']} images), "
@@ -219,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
         "test_accuracy": result["accuracy"], "test_loss": result["loss"],
         "epochs": epochs, "batch_size": args.batch_size, "optimizer": args.optimizer,
         "lr": lr, "seed": args.seed, "train_seconds": seconds, "autocnn": ac.__version__,
+        "augment": args.augment, "schedule": args.schedule, "keep": args.keep,
+        "best_epoch": history.best_epoch, "stopped": history.stopped,
     }
     try:
         written = write_outputs(out, model, history, test, metadata,
