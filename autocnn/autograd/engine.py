@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd import grad_mode
+from autocnn.autograd import grad_mode, hooks
 from autocnn.autograd.function import _FREED, Function, anomaly_check_backward
 from autocnn.autograd.tensor import Tensor, _ops
 
@@ -176,10 +176,12 @@ def run_backward(
         else:
             leaf.grad = add(leaf.grad, grad)
 
+    hooked = hooks.state.count > 0  # tensor hooks or retain_grad exist somewhere
+
     roots = []
     for out, g in zip(outputs, grad_outputs):
         if out.grad_fn is None:
-            accumulate_leaf(out, g)
+            accumulate_leaf(out, hooks.run_tensor_hooks(out, g) if hooked else g)
         else:
             key = id(out.grad_fn)
             buffers[key] = g if key not in buffers else add(buffers[key], g)
@@ -188,6 +190,7 @@ def run_backward(
     order = graph_order(roots)
     needed = None if targets is None else _needed(order, capture_nodes, capture_leaves)
     anomaly = grad_mode.anomaly
+    leaf_hooks = hooks.LeafHooks(order, add) if hooked else None
 
     saved_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
@@ -197,6 +200,10 @@ def run_backward(
             grad_out = buffers.pop(key, None)
             if grad_out is None:
                 continue
+            if needed is not None and key not in needed and key not in capture_nodes:
+                continue
+            if hooked and hooks.has_tensor_hooks(node):
+                grad_out = hooks.run_tensor_hooks(node, grad_out)
             if needed is not None:
                 if key in capture_nodes:
                     results[capture_nodes[key]] = grad_out
@@ -234,9 +241,16 @@ def run_backward(
                         grad = _sum_to(grad, edge.data.shape, node, index)
                     if grad.data.dtype != edge.data.dtype:
                         grad = _fix_dtype(grad, edge.data.dtype)
+                    if leaf_hooks is not None and leaf_hooks.wants(edge):
+                        grad = leaf_hooks.offer(edge, grad)  # None until all have arrived
+                        if grad is None:
+                            continue
                     accumulate_leaf(edge, grad)
             if not retain_graph and node._saved:
                 node._saved = _FREED
+        if leaf_hooks is not None:
+            for leaf, grad in leaf_hooks.flush():
+                accumulate_leaf(leaf, grad)
     finally:
         grad_mode.enabled = saved_mode
 

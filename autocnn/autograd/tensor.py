@@ -21,6 +21,7 @@ import numpy as np
 
 from autocnn import random as _random
 from autocnn.autograd import grad_mode
+from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -136,8 +137,6 @@ class Tensor:
     # name, a version counter), so that creating an op's result costs three stores.
     __slots__ = ("__dict__", "__weakref__", "_requires_grad", "data", "grad_fn")
 
-    #: dL/d(this tensor), filled by backward for leaves that require grad
-    grad: Tensor | None = None
     #: an optional name, shown in graph pictures and error messages
     name: str | None = None
     _vbox: list[int] | None = None
@@ -200,6 +199,40 @@ class Tensor:
         """Set ``requires_grad`` in place and return the tensor."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/d(this tensor): filled by backward for leaves that require grad, and for
+        non-leaves that called ``retain_grad()``. Reading it on another non-leaf warns."""
+        g = self.__dict__.get("grad")
+        if g is None and self.grad_fn is not None and "_retains_grad" not in self.__dict__:
+            _warn_non_leaf_grad()
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self.__dict__["grad"] = value
+
+    # ------------------------------------------------------------------ hooks
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (as PyTorch).
+
+        A no-op on leaves, whose ``.grad`` is always filled."""
+        _hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
+        return self.grad_fn is not None and "_retains_grad" in self.__dict__
+
+    def register_hook(self, fn: Any) -> _hooks.RemovableHandle:
+        """Call ``fn(grad)`` when the gradient w.r.t. this tensor is computed.
+
+        ``grad`` is summed over every use of the tensor; a non-None return (a Tensor of the
+        same shape) replaces it for the rest of the backward pass. Works on leaves and
+        non-leaves and under ``create_graph=True``. Returns a handle with ``.remove()``.
+        """
+        return _hooks.register_tensor_hook(self, fn)
 
     @property
     def is_leaf(self) -> bool:
@@ -687,6 +720,20 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _warn_non_leaf_grad() -> None:
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+        ".grad attribute won't be populated during backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _renamed(run: Any, internal: str, public: str) -> Any:
     """Run a composition; its errors name the operator the user wrote, not its parts."""
     try:
