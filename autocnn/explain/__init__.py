@@ -19,7 +19,7 @@ and records through forward hooks, so it works on any ``nn.Module`` tree.
 
 Files, one idea each: ``recording.py`` (hooks, activations and their gradients),
 ``saliency.py``, ``grad_cam.py``, ``formula.py`` (explain_output), ``gradient_terms.py``
-(explain_grad), ``shapes.py`` (the shape-error explainer), ``adversarial.py`` (fgsm,
+(explain_grad), ``shape_chain.py`` (``shapes``, the shape-error explainer), ``adversarial.py`` (fgsm,
 fooling images), ``class_visualisation.py``, ``pictures.py`` (matplotlib figures);
 ``_inputs.py`` and ``_results.py`` hold the shared checks and the JSON conversion.
 ``page.py`` (the HTML page: ``page``, ``show``) belongs to the pages work and is loaded
@@ -48,7 +48,7 @@ from autocnn.explain.saliency import saliency
 
 #: names loaded on first use: matplotlib figures, and the HTML page (when page.py exists)
 _LAZY = {
-    "shapes": "autocnn.explain.shapes", "ShapeReport": "autocnn.explain.shapes",
+    "shapes": "autocnn.explain.shape_chain", "ShapeReport": "autocnn.explain.shape_chain",
     "fgsm": "autocnn.explain.adversarial", "fooling_image": "autocnn.explain.adversarial",
     "AdversarialResult": "autocnn.explain.adversarial",
     "class_visualisation": "autocnn.explain.class_visualisation",
@@ -63,7 +63,11 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None or importlib.util.find_spec(module) is None:
         raise AttributeError(f"module 'autocnn.explain' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    # Importing ``autocnn.explain.page`` binds the package attribute ``page`` to the
+    # submodule; bind the function instead, so ``explain.page(...)`` keeps working.
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
