@@ -608,6 +608,16 @@ class Tensor:
         centred = self - self.mean(axis=axes, keepdims=True)
         return (centred * centred).sum(axis=axes, keepdims=keepdims) / (count - ddof)
 
+    def std(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
+        """The standard deviation over ``axis``, sqrt(var(axis, keepdims, ddof)): a composition.
+
+        ``ddof`` as in ``var`` (0 by default, NumPy's); PyTorch's default is ``ddof=1``
+        (``correction=1``).
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
         axes = _norm_axes(axis, self.data.ndim, "max")
@@ -674,10 +684,18 @@ class Tensor:
         """Alias of ``transpose`` with explicit axes."""
         return self.transpose(*axes)
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from ``start_axis`` on into one."""
-        (start,) = _norm_axes(start_axis, max(self.data.ndim, 1), "flatten")
-        return self.reshape(*self.data.shape[:start], -1)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one."""
+        ndim = max(self.data.ndim, 1)
+        (start,) = _norm_axes(start_axis, ndim, "flatten")
+        (end,) = _norm_axes(end_axis, ndim, "flatten")
+        if start > end:
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a "
+                f"tensor of {ndim} axes"
+            )
+        shape = self.data.shape
+        return self.reshape(*shape[:start], -1, *shape[end + 1:])
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
