@@ -19,8 +19,9 @@ and records through forward hooks, so it works on any ``nn.Module`` tree.
 
 Files, one idea each: ``recording.py`` (hooks, activations and their gradients),
 ``saliency.py``, ``grad_cam.py``, ``formula.py`` (explain_output), ``gradient_terms.py``
-(explain_grad), ``shape_chain.py`` (``shapes``, the shape-error explainer), ``adversarial.py`` (fgsm,
-fooling images), ``class_visualisation.py``, ``pictures.py`` (matplotlib figures);
+(explain_grad), ``shape_chain.py`` (``shapes``, the shape-error explainer),
+``adversarial.py`` (fgsm, fooling images), ``visualise_class.py`` (class_visualisation),
+``pictures.py`` (matplotlib figures);
 ``_inputs.py`` and ``_results.py`` hold the shared checks and the JSON conversion.
 ``page.py`` (the HTML page: ``page``, ``show``) belongs to the pages work and is loaded
 lazily when present.
@@ -51,7 +52,8 @@ _LAZY = {
     "shapes": "autocnn.explain.shape_chain", "ShapeReport": "autocnn.explain.shape_chain",
     "fgsm": "autocnn.explain.adversarial", "fooling_image": "autocnn.explain.adversarial",
     "AdversarialResult": "autocnn.explain.adversarial",
-    "class_visualisation": "autocnn.explain.class_visualisation",
+    "class_visualisation": "autocnn.explain.visualise_class",
+    "ClassVisualisation": "autocnn.explain.visualise_class",
     "plot_activations": "autocnn.explain.pictures", "plot_saliency": "autocnn.explain.pictures",
     "plot_grad_cam": "autocnn.explain.pictures",
     "plot_explain_output": "autocnn.explain.pictures",

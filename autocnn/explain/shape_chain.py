@@ -28,6 +28,9 @@ from autocnn.explain._inputs import check_model, evaluating, model_dtype, module
 from autocnn.explain._results import ToDict
 from autocnn.nn.module import Module
 
+#: set while ``shapes`` runs a model, so that Sequential does not annotate (and re-run) then
+_rerunning = threading.local()
+
 
 @dataclass
 class ShapeStep(ToDict):
@@ -230,6 +233,9 @@ def shapes(model: Module, input_shape: Any) -> ShapeReport:
                                               _formula(module, in_shape or (), out or ())))
         return hook
 
+    # while this run lasts, Sequential must not annotate (that would run the model again)
+    was_rerunning = getattr(_rerunning, "active", False)
+    _rerunning.active = True
     try:
         for path, m in paths.items():
             handles.append(m.register_forward_pre_hook(pre(path)))
@@ -251,6 +257,7 @@ def shapes(model: Module, input_shape: Any) -> ShapeReport:
                 reason = _flatten_reason(report.steps, module, in_shape or ()) or reason
             report.reason = reason
     finally:
+        _rerunning.active = was_rerunning
         for h in handles:
             h.remove()
     return report
@@ -264,8 +271,6 @@ def _describe(module: Module) -> str:
 
 
 # ---------------------------------------------------------------------------- Sequential's errors
-#: set while ``annotate`` re-runs a model, so the re-run's own failure is not annotated again
-_rerunning = threading.local()
 
 
 def annotate(error: ValueError, model: Module, first_input: Any, name: str) -> None:
@@ -282,13 +287,10 @@ def annotate(error: ValueError, model: Module, first_input: Any, name: str) -> N
     shape = getattr(first_input, "shape", None)
     if shape is None or len(shape) < 2 or not error.args:
         return
-    _rerunning.active = True
     try:
         report = shapes(model, tuple(shape[1:]))
     except Exception:  # the explanation must never hide the user's error
         return
-    finally:
-        _rerunning.active = False
     child = model._modules.get(name)
     lines = [f"{name}: {type(child).__name__} failed: {error.args[0]}"]
     if not report.ok:
