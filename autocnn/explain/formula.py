@@ -223,6 +223,8 @@ def _pool(x, module, index, common, exact, is_max):
         result, winner = flat[k], (rows[k // kernel[1]], cols[k % kernel[1]])
         formula = f"max of the {len(flat)} window entries = {_num(result)} (input row " \
                   f"{winner[0]}, column {winner[1]})"
+        if sum(v == result for v in flat) > 1:
+            formula += "; a tie: the first maximum in reading order wins (as in backward)"
         op = F.max_pool2d
     else:
         result, winner = sum(flat, 0 if exact else 0.0) / len(flat), None
