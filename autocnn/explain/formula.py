@@ -128,6 +128,12 @@ def _num(v: Any) -> str:
     return str(v)
 
 
+def _plus(value: Any) -> str:
+    """``+ 0.12`` or ``− 0.12`` (exact values keep their own sign)."""
+    negative = bool(value < 0)
+    return f"− {_num(-value)}" if negative else f"+ {_num(value)}"
+
+
 def _check_index(index: Any, shape: tuple[int, ...], layer: str) -> tuple[int, ...]:
     where = "explain.explain_output"
     if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
@@ -187,7 +193,7 @@ def _conv(x, module, index, common, exact):
                                            None if module.bias is None
                                            else _exact_tensor(np.array([bias], object))))
     formula = (f"Σ over {products.size} products (window · kernel) + bias = "
-               f"{_num(sum(products.reshape(-1).tolist()))} + {_num(bias)} = {_num(total)}")
+               f"{_num(sum(products.reshape(-1).tolist()))} {_plus(bias)} = {_num(total)}")
     return ConvExplanation(**common, result=total, formula=formula, window=win,
                            kernel=kernel, products=products, bias=bias, sum=total,
                            rows=rows, cols=cols)
@@ -206,7 +212,7 @@ def _linear(x, module, index, common, exact):
                                            None if module.bias is None
                                            else _exact_tensor(np.array([bias], object))))
     formula = (f"Σ over {products.size} products (input · weight) + bias = "
-               f"{_num(sum(products.tolist()))} + {_num(bias)} = {_num(total)}")
+               f"{_num(sum(products.tolist()))} {_plus(bias)} = {_num(total)}")
     return LinearExplanation(**common, result=total, formula=formula, inputs=inputs,
                              weights=weights, products=products, bias=bias, sum=total)
 

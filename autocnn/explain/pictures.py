@@ -36,6 +36,11 @@ from autocnn.nn.module import Module
 from autocnn.viz.plots import SIGNED_CMAP, pyplot, save_figure, signed_limit, signed_panels
 
 
+def _plus(value: float) -> str:
+    """``+ 0.12`` or ``− 0.12``: a sum written as a student writes it."""
+    return f"+ {value:.4g}" if value >= 0 else f"− {-value:.4g}"
+
+
 def _grey(image: np.ndarray) -> np.ndarray:
     """What to show of a (C, H, W) image: channel 0, or the channel mean for colour images."""
     return image[0] if image.shape[0] == 1 else image.mean(axis=0)
@@ -190,8 +195,8 @@ def plot_explain_output(model: Module, image: Any, path: str | os.PathLike, laye
     if isinstance(e, LinearExplanation):
         bias = float(e.bias)
         return _bars(np.asarray(e.products, dtype=np.float64),
-                     f"{where}: Σ input × weight + bias = {float(e.products.sum()):.4g} + "
-                     f"{bias:.4g} = {e.result:.4g}", "input index", "input × weight", path,
+                     f"{where}: Σ input × weight + bias = {float(e.products.sum()):.4g} "
+                     f"{_plus(bias)} = {e.result:.4g}", "input index", "input × weight", path,
                      note=check)
     if isinstance(e, PoolExplanation):
         return _pool_picture(e, where, check, path)
@@ -243,8 +248,8 @@ def _conv_picture(e: ConvExplanation, where: str, check: str, path: str | os.Pat
         bar.ax.tick_params(labelsize=6)
     shown = "" if rows == len(window) else \
         f"\n{rows} of {len(window)} input channels shown (largest |Σ|); the sum uses all"
-    fig.suptitle(f"{where}: Σ window × kernel + bias\n= {float(products.sum()):.4g} + "
-                 f"{float(e.bias):.4g} = {e.result:.4g}{shown}", fontsize=8.5)
+    fig.suptitle(f"{where}: Σ window × kernel + bias\n= {float(products.sum()):.4g} "
+                 f"{_plus(float(e.bias))} = {e.result:.4g}{shown}", fontsize=8.5)
     fig.text(0.02, 0.1 / height, f"{check}\nwindow: input rows {e.rows[0]}…{e.rows[-1]}, "
              f"columns {e.cols[0]}…{e.cols[-1]} (outside the image: zero padding); "
              "each column has its own colour scale", fontsize=6.5)

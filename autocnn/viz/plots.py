@@ -48,21 +48,20 @@ def pyplot() -> Any:
 
 
 def grid_shape(n: int, max_columns: int = MAX_COLUMNS) -> tuple[int, int]:
-    """(rows, columns) for ``n`` panels: an exact fit if one exists with at least √n
-    columns, else the fewest empty cells, so the last row is never a lone panel."""
+    """(rows, columns) for ``n`` panels: one row up to ``max_columns``; else the fewest
+    empty cells with at least √n columns, and never a last row with a lone panel."""
     if n <= max_columns:
         return 1, max(n, 1)
+
+    def fits(cols: int) -> bool:
+        return n % cols != 1  # the last row holds 0 (full) or at least 2 panels
+
     smallest = math.ceil(math.sqrt(n))
-    best: tuple[int, int] | None = None
-    for cols in range(max_columns, smallest - 1, -1):
-        rows = -(-n // cols)
-        empty = rows * cols - n
-        if best is None or empty < best[0]:
-            best = (empty, cols)
-        if empty == 0:
-            break
-    assert best is not None
-    cols = best[1]
+    wide = [c for c in range(max_columns, smallest - 1, -1) if fits(c)]
+    if wide:
+        cols = min(wide, key=lambda c: (-(-n // c) * c - n, -c))
+    else:  # e.g. 57 = 7·8 + 1: fewer, taller columns
+        cols = next(c for c in range(smallest - 1, 1, -1) if fits(c))
     return -(-n // cols), cols
 
 
