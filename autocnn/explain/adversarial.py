@@ -121,8 +121,8 @@ def fgsm(model: Module, image: Any, label: int, epsilon: float | None = None,
     return _result(model, batch, new, True, tries, epsilon=hi)
 
 
-def fooling_image(model: Module, image: Any, target: int, lr: float = 0.1,
-                  max_steps: int = 200, clip: tuple[float, float] | None = None
+def fooling_image(model: Module, image: Any, target: int, lr: float = 0.02,
+                  max_steps: int = 500, clip: tuple[float, float] | None = None
                   ) -> AdversarialResult:
     """Change one (C, H, W) image until the model predicts class ``target`` (CS231n).
 

@@ -134,6 +134,11 @@ def _plus(value: Any) -> str:
     return f"− {_num(-value)}" if negative else f"+ {_num(value)}"
 
 
+def _paren(value: Any) -> str:
+    """A number to subtract: negative ones in parentheses, ``(−0.05)``."""
+    return f"({_num(value)})" if bool(value < 0) else _num(value)
+
+
 def _check_index(index: Any, shape: tuple[int, ...], layer: str) -> tuple[int, ...]:
     where = "explain.explain_output"
     if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
@@ -261,8 +266,8 @@ def _batch_norm(x, module, index, common, exact):
     else:
         normalised = (xv - mean) / np.sqrt(var + eps)
     result = gamma * normalised + beta
-    formula = (f"γ · (x − μ)/√(σ² + ε) + β = {_num(gamma)} · ({_num(xv)} − {_num(mean)})"
-               f"/√({_num(var)} + {_num(eps)}) + {_num(beta)} = {_num(result)}")
+    formula = (f"γ · (x − μ)/√(σ² + ε) + β = {_num(gamma)} · ({_num(xv)} − {_paren(mean)})"
+               f"/√({_num(var)} + {_num(eps)}) {_plus(beta)} = {_num(result)}")
     return BatchNormExplanation(**common, result=result, formula=formula, x=xv, mean=mean,
                                 var=var, eps=eps, normalised=normalised, gamma=gamma, beta=beta)
 

@@ -12,9 +12,10 @@ padding); for a linear weight (o, k): Σ_n g[n, o] · x[n, k]; for a bias: Σ g 
 position it was added to; for batch norm's γ: Σ g · x̂.
 
 How it is found, on the user's own graph: walk from ``param`` through Reshape/Transpose
-nodes (mapping the index) to the nodes that use it (MatMul, Mul, Add); run one backward pass
-(``.grad`` untouched) that records the gradient arriving at those nodes; read the other
-factor from what the node saved for its own backward. The module that owns ``param``
+nodes (mapping the index) to the nodes that use it (MatMul, Mul, Add); run one backward
+pass (``.grad`` untouched) with an engine observer (``autocnn.autograd.hooks``) that
+records the gradient arriving at those nodes; read the other factor from what the node
+saved for its own backward. The module that owns ``param``
 (known from the graph's scope tags) names the terms as the formula above does. Uses of
 any other primitive appear as one term each: the gradient that primitive sent.
 """
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from autocnn.autograd import hooks
 from autocnn.autograd.engine import graph_order, run_backward
 from autocnn.autograd.function import Function
 from autocnn.autograd.tensor import Tensor
@@ -199,13 +201,20 @@ def explain_grad(loss: Tensor, param: Tensor, index: Any) -> GradExplanation:
     seen: dict[int, tuple[np.ndarray, tuple]] = {}
     wanted = {id(node) for node, *_ in uses}
 
-    def on_node(node: Function, grad_out: Tensor, grads: tuple) -> None:
-        if id(node) in wanted:
-            seen[id(node)] = (np.asarray(grad_out.data), grads)
+    class Recorder:
+        """An engine observer: keeps the gradient arriving at the nodes that use param."""
+
+        def after_node(self, node: Function, grad_out: Tensor, grads: tuple) -> None:
+            if id(node) in wanted:
+                seen[id(node)] = (np.asarray(grad_out.data), grads)
 
     ones = Tensor(np.ones(loss.shape, dtype=loss.data.dtype))
-    (total,) = run_backward([loss], [ones], retain_graph=True, create_graph=False,
-                            targets=[param], on_node=on_node)
+    handle = hooks.add_observer(Recorder())
+    try:
+        (total,) = run_backward([loss], [ones], retain_graph=True, create_graph=False,
+                                targets=[param])
+    finally:
+        handle.remove()
     engine = float(total.data[index]) if total is not None else 0.0
 
     all_nodes = graph_order([loss.grad_fn])
