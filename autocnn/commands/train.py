@@ -212,6 +212,11 @@ def run(args: argparse.Namespace) -> int:
     channels, height, width = train.image_shape
     model = build_model(args.model, in_channels=channels, image_size=height,
                         num_classes=train.num_classes)
+    from autocnn.explain import shapes  # a model that cannot take these images: say why
+
+    if not (fit_report := shapes(model, train.image_shape)).ok:
+        raise UserError(f"model {args.model} does not fit {channels}×{height}×{width} "
+                        f"images:\n{fit_report}")
     epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
     lr = args.lr or DEFAULT_LR[args.optimizer]
     if args.optimizer == "adam":
