@@ -184,7 +184,7 @@ def check_overfit(model: Any, images: Any, labels: Any, num_classes: int,
             losses.append(float(loss_fn(twin(x), y).item()))
     target = OVERFIT_TARGET * math.log(num_classes)
     measured = {"start": losses[0], "end": losses[-1], "steps": steps,
-                "batch": int(len(_array(labels))), "target": target, "lr": lr}
+                "batch": len(_array(labels)), "target": target, "lr": lr}
     findings = []
     if not losses[-1] <= target:
         findings.append(Finding(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ class Report:
         """The codes of the findings, in order (``[]`` for a healthy run)."""
         return [f.code for f in self.findings]
 
-    def __iter__(self):  # noqa: ANN204 - an iterator of Findings
+    def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
     def __len__(self) -> int:

@@ -130,7 +130,7 @@ def _accumulation(monitor: Any) -> list[Finding]:
     if not monitor.accumulated:
         return []
     name, first = min(monitor.accumulated.items(), key=lambda kv: kv[1]["step"])
-    norms = [r["grad_norm"] for r in monitor.params.get(name, []) if r["grad_norm"] == r["grad_norm"]]
+    norms = _finite([r["grad_norm"] for r in monitor.params.get(name, [])])
     growth = (f"; its gradient norm went from {norms[0]:.3g} to {norms[-1]:.3g}"
               if len(norms) > 1 else "")
     losses = _finite(monitor.losses)
@@ -181,7 +181,8 @@ def _ratios(monitor: Any) -> list[Finding]:
             f"the update:data ratio of {name} is {_power(worst)} at step {step} (median of "
             f"the weights {_power(high)}), far above {_power(TARGET_RATIO)}: each step "
             f"changes the weights by {100 * 10 ** high:.0f}% of their spread",
-            f"lower the learning rate ~{_factor(decades)}{_lr_text(monitor, 10 ** -round(decades))}",
+            f"lower the learning rate ~{_factor(decades)}"
+            f"{_lr_text(monitor, 10 ** -round(decades))}",
             severity="error", where=name, step=step,
             values={"log10_update_data": worst, "median": high}))
     typical = float(np.median([t[1] for t in per_step]))
@@ -194,7 +195,8 @@ def _ratios(monitor: Any) -> list[Finding]:
             f"run; {low_name}: {_power(_median_ratio(monitor, low_name))}), far below "
             f"{_power(TARGET_RATIO)}: 100 steps change the weights by "
             f"{100 * 100 * 10 ** typical:.2g}% of their spread",
-            f"raise the learning rate ~{_factor(decades)}{_lr_text(monitor, 10 ** round(decades))}",
+            f"raise the learning rate ~{_factor(decades)}"
+            f"{_lr_text(monitor, 10 ** round(decades))}",
             where=low_name, values={"median": typical}))
     return findings
 
