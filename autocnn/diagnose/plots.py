@@ -66,6 +66,15 @@ def _shown_layers(monitor: Any, key: str) -> list[str]:
     return nonlinear or [n for n in have if monitor.layers[n]["kind"] != "Flatten"]
 
 
+def _percent(fraction: float) -> str:
+    """``0.996`` → ``">99%"``: never round a few survivors away to "100%" (or to "0%")."""
+    if 0 < fraction < 0.01:
+        return "<1%"
+    if 0.99 < fraction < 1:
+        return ">99%"
+    return f"{100 * fraction:.0f}%"
+
+
 def _histograms(monitor: Any, path: str | os.PathLike, key: str, title: str,
                 xlabel: str) -> Path:
     plt = _pyplot()
@@ -90,10 +99,10 @@ def _histograms(monitor: Any, path: str | os.PathLike, key: str, title: str,
             # a ReLU's zeros (or the zero gradient a max pool sends to the positions it
             # did not pick) would be one tall bar that flattens the rest of the histogram
             drawn = values[values != 0]
-            parts.append(f"{100 * zeros:.0f}% exactly 0 (not drawn)")
+            parts.append(f"{_percent(zeros)} exactly 0 (not drawn)")
         for field, word in (("dead", "dead (0 for every image)"), ("saturated", "saturated")):
             if key == "values" and field in last:
-                parts.append(f"{100 * last[field]:.0f}% {word}")
+                parts.append(f"{_percent(last[field])} {word}")
         if drawn.size:
             ax.hist(drawn, bins=50, color="C0" if key == "values" else "C1", alpha=0.85)
         else:
@@ -144,7 +153,7 @@ def plot_update_ratios(monitor: Any, path: str | os.PathLike) -> Path:
             steps, ratios = zip(*points)
             ax.plot(steps, ratios, "o-", ms=3, label=name)
             drawn = True
-    ax.axhline(TARGET_RATIO, color="k", ls="--", lw=1.2, label="10^-3 (rule of thumb)")
+    ax.axhline(TARGET_RATIO, color="k", ls="--", lw=1.2, label="10^-3 (the lecture's rule of thumb)")
     low, high = ax.get_ylim()
     low, high = min(low, LOW_RATIO - 0.5), max(high, HIGH_RATIO + 0.5)
     ax.axhspan(HIGH_RATIO, high, color="red", alpha=0.08, lw=0)
@@ -173,7 +182,7 @@ def plot_gradient_flow(monitor: Any, path: str | os.PathLike) -> Path:
     names = [n for n in monitor.weight_names() if monitor.params.get(n)]
     kinds = _weight_kinds(monitor)
     fig, ax = plt.subplots(figsize=(max(7.0, 1.2 * len(names) + 3), 4.2))
-    medians, dead = [], []
+    medians, dead, everything = [], [], []
     for i, name in enumerate(names):
         ratios = [r["grad_data"] for r in monitor.params[name] if r["grad_data"] == r["grad_data"]]
         finite = [v for v in ratios if not math.isinf(v)]
@@ -182,13 +191,14 @@ def plot_gradient_flow(monitor: Any, path: str | os.PathLike) -> Path:
             medians.append(math.nan)
             continue
         medians.append(float(np.median(finite)))
+        everything += finite
         ax.vlines(i, min(finite), max(finite), color="C2", lw=3, alpha=0.5)
     ax.plot(range(len(names)), medians, "o-", color="C2", ms=8, label="median over the steps")
     shown = [m for m in medians if m == m]
     # at least 4 decades tall: a few tenths of a decade between layers is healthy, and a
     # tight axis would make it look like a cliff
-    top = max(shown, default=0.0) + 0.5
-    low = min(min(shown, default=-3.0) - 1.0, top - 4.5)
+    top = max(everything, default=0.0) + 0.5
+    low = min(min(everything, default=-3.0) - 1.0, top - 4.5)
     for i in dead:
         ax.plot(i, low + 0.3, "x", color="darkred", ms=10)
         ax.text(i, low + 0.45, "gradient\nexactly 0", ha="center", va="bottom", fontsize=8,
