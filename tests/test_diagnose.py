@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import autocnn as ac
-from autocnn import nn, optim
 from autocnn import functional as F
+from autocnn import nn, optim
 from autocnn.data import DataLoader, load_shapes
 from autocnn.diagnose import CHECKS, CODES, Finding, Monitor, diagnose
 from autocnn.diagnose.plots import PLOTS, plot

@@ -153,7 +153,8 @@ def plot_update_ratios(monitor: Any, path: str | os.PathLike) -> Path:
             steps, ratios = zip(*points)
             ax.plot(steps, ratios, "o-", ms=3, label=name)
             drawn = True
-    ax.axhline(TARGET_RATIO, color="k", ls="--", lw=1.2, label="10^-3 (the lecture's rule of thumb)")
+    ax.axhline(TARGET_RATIO, color="k", ls="--", lw=1.2,
+               label="10^-3 (the lecture's rule of thumb)")
     low, high = ax.get_ylim()
     low, high = min(low, LOW_RATIO - 0.5), max(high, HIGH_RATIO + 0.5)
     ax.axhspan(HIGH_RATIO, high, color="red", alpha=0.08, lw=0)
@@ -194,7 +195,6 @@ def plot_gradient_flow(monitor: Any, path: str | os.PathLike) -> Path:
         everything += finite
         ax.vlines(i, min(finite), max(finite), color="C2", lw=3, alpha=0.5)
     ax.plot(range(len(names)), medians, "o-", color="C2", ms=8, label="median over the steps")
-    shown = [m for m in medians if m == m]
     # at least 4 decades tall: a few tenths of a decade between layers is healthy, and a
     # tight axis would make it look like a cliff
     top = max(everything, default=0.0) + 0.5
