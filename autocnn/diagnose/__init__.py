@@ -18,6 +18,7 @@ file               contents
 ``monitor.py``     ``Monitor``: module and tensor hooks that measure every k steps
 ``verdicts.py``    thresholds; measurements → findings; root cause first
 ``run.py``         ``diagnose(model, data, ...)``: all of it on a copy of the model
+``session.py``     ``TrainingDiagnosis``: the same around a real run (``train --diagnose``)
 ``plots.py``       histograms, update:data ratios over steps, gradient flow (matplotlib)
 =================  ==========================================================================
 
@@ -36,8 +37,10 @@ from autocnn.diagnose.checks import (
 from autocnn.diagnose.findings import CODES, Finding, Report
 from autocnn.diagnose.monitor import Monitor
 from autocnn.diagnose.run import CHECKS, diagnose, train_monitored
+from autocnn.diagnose.session import TrainingDiagnosis
 
 __all__ = [
-    "CHECKS", "CODES", "Finding", "Monitor", "Report", "check_initial_loss", "check_inputs",
-    "check_overfit", "check_softmax", "check_weights", "diagnose", "train_monitored",
+    "CHECKS", "CODES", "Finding", "Monitor", "Report", "TrainingDiagnosis",
+    "check_initial_loss", "check_inputs", "check_overfit", "check_softmax", "check_weights",
+    "diagnose", "train_monitored",
 ]

@@ -301,8 +301,8 @@ class Monitor:
         if finite:
             lines.append(f"  loss: first {self.losses[0]:.4g}, last {self.losses[-1]:.4g}")
         for name, entry in self.layers.items():
-            if not entry["records"]:
-                continue
+            if not entry["records"] or entry["kind"] == "Flatten":
+                continue  # a Flatten's values are those of the layer before
             r = entry["records"][-1]
             extra = "".join(f", {k} {100 * r[k]:.0f}%" for k in ("dead", "saturated") if k in r)
             lines.append(f"  layer {name} ({entry['kind']}): output mean {r['mean']:+.3g}, "

@@ -16,6 +16,7 @@ Part of ``autocnn.diagnose``.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,9 @@ CONSEQUENCES: dict[str, set[str]] = {
 def order_findings(findings: list[Finding]) -> list[Finding]:
     """Root causes first (the order of ``CODES``); consequences folded into their cause."""
     rank = {code: i for i, code in enumerate(CODES)}
-    ordered = sorted(findings, key=lambda f: (rank[f.code], f.severity != "error"))
+    # copies: folding edits the evidence, and the caller's findings stay as they were
+    ordered = [replace(f, values=dict(f.values)) for f in
+               sorted(findings, key=lambda f: (rank[f.code], f.severity != "error"))]
     kept: list[Finding] = []
     for finding in ordered:
         same = next((k for k in kept if k.code == finding.code), None)
