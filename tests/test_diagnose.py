@@ -277,3 +277,48 @@ def test_diagnose_rejects_data_it_cannot_read(shapes):
         diagnose(_model(shapes), [1, 2, 3])
     with pytest.raises(ValueError, match="'steps' to be an int >= 1, got 0"):
         diagnose(_model(shapes), shapes, steps=0)
+
+
+# ------------------------------------------------------------ the other verdicts, alone
+def test_a_deep_sigmoid_stack_has_vanishing_gradients():
+    ac.manual_seed(0)
+    layers = []
+    for _ in range(8):  # each sigmoid multiplies the gradient by at most 1/4
+        layers += [nn.Linear(16, 16), nn.Sigmoid()]
+    model = nn.Sequential(*layers, nn.Linear(16, 2))
+    x = ac.tensor(np.random.default_rng(0).normal(size=(64, 16)).astype(np.float32))
+    monitor = Monitor(model, every=1)
+    with monitor:
+        F.cross_entropy(model(x), ac.tensor(np.arange(64) % 2)).backward()
+        monitor.step()
+    assert [f.code for f in monitor.findings()] == ["vanishing_gradients"]
+    assert monitor.findings()[0].where == "0.weight"
+
+
+def test_a_jump_of_the_loss_is_a_spike_and_noise_is_not():
+    model = nn.Sequential(nn.Linear(2, 2))
+    calm = Monitor(model, every=100)
+    noisy = [1.0 + 0.3 * np.sin(i) for i in range(30)]
+    for value in noisy:
+        calm.step(value)
+    assert "loss_spike" not in [f.code for f in calm.findings()]
+    spiky = Monitor(model, every=100)
+    for value in [*noisy[:25], 4.0, *noisy[26:]]:
+        spiky.step(value)
+    spikes = [f for f in spiky.findings() if f.code == "loss_spike"]
+    assert len(spikes) == 1 and spikes[0].step == 25
+
+
+def test_a_model_ending_in_softmax_is_told_to_drop_it(shapes):
+    ac.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(144, shapes.num_classes), nn.Softmax())
+    report = diagnose(model, shapes, checks=("weights",))
+    assert report.codes == ["softmax_before_loss"]
+    assert "remove the Softmax (2)" in report.findings[0].advice
+
+
+def test_an_initial_loss_far_below_ln_c_is_suspicious():
+    from autocnn.diagnose.checks import judge_initial_loss
+
+    assert [f.code for f in judge_initial_loss(0.1, 10)] == ["initial_loss_low"]
+    assert judge_initial_loss(math.log(10), 10) == []
