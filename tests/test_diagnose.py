@@ -322,3 +322,10 @@ def test_an_initial_loss_far_below_ln_c_is_suspicious():
 
     assert [f.code for f in judge_initial_loss(0.1, 10)] == ["initial_loss_low"]
     assert judge_initial_loss(math.log(10), 10) == []
+
+
+def test_diagnose_of_a_watched_model_does_not_feed_the_watching_monitor(shapes):
+    model = _model(shapes)
+    with Monitor(model, every=1) as watching:
+        diagnose(model, shapes, steps=3, every=1, overfit_steps=3)
+    assert watching.layers == {} and watching.step_count == 0

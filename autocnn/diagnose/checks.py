@@ -166,7 +166,7 @@ def check_overfit(model: Any, images: Any, labels: Any, num_classes: int,
     from autocnn.optim import Adam
 
     loss_fn = loss_fn or _cross_entropy
-    twin = copy.deepcopy(model)
+    twin = model_copy(model)
     twin.train()
     optimizer = Adam(twin.parameters(), lr=lr)
     x, y = _tensor(images), _tensor(labels)
@@ -197,6 +197,21 @@ def check_overfit(model: Any, images: Any, labels: Any, num_classes: int,
             "forward, the labels and the loss on this one batch",
             severity="error", values=measured))
     return measured, findings
+
+
+def model_copy(model: Any) -> Any:
+    """A deep copy of ``model`` without the hooks installed on it (or its parameters).
+
+    The hooks of the original (a ``Monitor`` watching it, say) must not fire for the
+    copy: ``deepcopy`` would copy their tables, so they are dropped from the copy. The
+    tables are the engine's ``_hooks`` (modules) and ``_tensor_hooks`` (tensors) entries.
+    """
+    twin = copy.deepcopy(model)
+    for module in twin.modules():
+        module.__dict__.pop("_hooks", None)
+        for p in module.parameters(recurse=False):
+            p.__dict__.pop("_tensor_hooks", None)
+    return twin
 
 
 def _tensor(value: Any) -> Tensor:

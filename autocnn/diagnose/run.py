@@ -9,7 +9,6 @@ from the package generator, as any training would). Part of ``autocnn.diagnose``
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from collections.abc import Iterable
@@ -145,7 +144,7 @@ def diagnose(model: Any, data: Any, optimizer: Any = None, *, loss_fn: Any = Non
                                          overfit_steps)
     monitor = None
     if "training" in chosen:
-        twin = copy.deepcopy(model)
+        twin = _checks.model_copy(model)
         monitor = train_monitored(twin, loader, _copy_optimizer(optimizer, model, twin),
                                   loss_fn, steps, every)
         findings += monitor.findings()
