@@ -47,3 +47,26 @@ def test_diagnose_of_a_folder_without_a_run_names_what_it_holds(tmp_path, capsys
 def test_diagnose_rejects_a_zero_step_count(run_dir, capsys):
     assert main(["diagnose", str(run_dir), "--rerun", "--steps", "0"]) == 2
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_train_with_diagnose_prints_the_verdicts_and_keeps_them_in_the_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *SMALL_TRAIN, "--diagnose", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "autocnn diagnosis" in printed and "no problems found" in printed
+    payload = json.loads((out / "diagnosis" / "diagnosis.json").read_text())
+    assert payload["healthy"] and payload["training"]["steps"] == [0]  # 2 steps, every 10
+    assert main(["diagnose", str(out)]) == 0
+    assert capsys.readouterr().out == (out / "diagnosis" / "diagnosis.txt").read_text()
+
+
+def test_a_diverging_run_with_diagnose_still_says_why(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *SMALL_TRAIN, "--diagnose", "--lr", "1e12", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "loss became nan" in captured.err
+    payload = json.loads((out / "diagnosis" / "diagnosis.json").read_text())
+    codes = [f["code"] for f in payload["findings"]]
+    assert codes == ["lr_too_high"], codes
+    assert "lower the learning rate" in captured.out
+    assert not (out / "model.npz").exists()  # the failed run wrote no model

@@ -190,10 +190,10 @@ def test_update_and_grad_ratios_are_log10_of_the_stds():
         optimizer.zero_grad()
         F.cross_entropy(model(x), y).backward()
         grad = model[0].weight.grad.data.copy()
+        w = model[0].weight.data.copy()  # the ratios are relative to the weight before
         optimizer.step()
         monitor.step()
     record = monitor.params["0.weight"][0]
-    w = model[0].weight.data
     assert record["update_data"] == pytest.approx(np.log10(np.std(0.1 * grad) / np.std(w)),
                                                   rel=1e-5)
     assert record["grad_data"] == pytest.approx(np.log10(np.std(grad) / np.std(w)), rel=1e-5)

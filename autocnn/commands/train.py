@@ -83,6 +83,9 @@ def add_parser(subparsers: Any) -> None:
                         "(checked against their published MD5 checksums)")
     parser.add_argument("--no-plots", action="store_true", help="skip the matplotlib plots")
     parser.add_argument("--no-graph", action="store_true", help="skip the graph picture")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="health checks before training and every 10 steps; prints the "
+                        "verdicts and writes --out/diagnosis/ (see docs/diagnose.md)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (default: 1, faster for small CNNs on busy "
                         "machines; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS also apply)")
@@ -172,12 +175,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} (cosine decay), seed {args.seed}; {threads}")
+    from autocnn.diagnose import TrainingDiagnosis
+
+    diagnosis = TrainingDiagnosis(model, train, optimizer, every=10) if args.diagnose else None
     start = time.perf_counter()
     try:
         history = fit(model, train, optimizer, epochs=epochs, test_data=test,
-                      batch_size=args.batch_size, lr_schedule="cosine")
+                      batch_size=args.batch_size, lr_schedule="cosine",
+                      monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
+        if diagnosis is not None:  # the failed run's diagnosis says why it failed
+            diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
         raise UserError(f"{exc} (got --lr {lr:g})") from exc
+    if diagnosis is not None:
+        diagnosis.stop()  # the hooks go before the outputs run the model again
     seconds = time.perf_counter() - start
     result = evaluate(model, test)
     print(f"test accuracy {100 * result['accuracy']:.2f}% ({result['count']} images), "
@@ -198,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
     except PermissionError as exc:
         raise UserError(f"cannot write the outputs to --out {out}: {exc}") from exc
     print(f"wrote {', '.join(written)} to {out}/")
+    if diagnosis is not None:
+        diagnosis.finish(out / "diagnosis", plots=not args.no_plots, stream=sys.stdout)
     return 0
 
 

@@ -22,8 +22,8 @@ What it measures, and how:
 - the same forward hook checks every step for the first module whose output is NaN or
   inf while its inputs were finite (the module that produced it);
 - ``step()`` compares every parameter with a copy taken before the optimiser's step, for
-  the update:data ratio std(update) / std(data) (log10; the lecture's healthy value is
-  about 10^-3), and records the grad:data ratio and the gradient norm;
+  the update:data ratio std(update) / std(weight before the step) (log10; the lecture's
+  healthy value is about 10^-3), and records the grad:data ratio and the gradient norm;
 - a tensor hook on every parameter sums the gradients the backward passes deliver; when
   ``.grad`` holds more than that sum at ``step()``, gradients of earlier steps were never
   cleared (the forgotten ``zero_grad``).
@@ -110,7 +110,6 @@ class Monitor:
         self.nonfinite: dict[str, Any] | None = None
         #: parameter name → the first step whose .grad held stale gradients, with the ratio
         self.accumulated: dict[str, dict[str, float]] = {}
-        self._names = {id(p): n for n, p in model.named_parameters()}
         self._handles: list[Any] = []
         self._snapshot: dict[str, np.ndarray] | None = None
         self._incoming: dict[str, np.ndarray] | None = None
@@ -255,8 +254,11 @@ class Monitor:
                     "step": self.step_count,
                     "data_std": float(np.std(p.data)),
                     "grad_norm": math.nan if grad is None else float(np.linalg.norm(grad)),
-                    "grad_data": math.nan if grad is None else _log10_ratio(grad, p.data),
-                    "update_data": (_log10_ratio(p.data - snapshot[name], p.data)
+                    "grad_data": (math.nan if grad is None else
+                                  _log10_ratio(grad, snapshot.get(name, p.data))),
+                    # relative to the weight *before* the step: after a huge step the
+                    # new weight is mostly the update, and the ratio would stop at ~1
+                    "update_data": (_log10_ratio(p.data - snapshot[name], snapshot[name])
                                     if name in snapshot else math.nan),
                 }
             self.params.setdefault(name, []).append(record)

@@ -167,7 +167,7 @@ def plot_update_ratios(monitor: Any, path: str | os.PathLike) -> Path:
     if not drawn:
         ax.text(0.5, 0.5, "no weight moved (zero gradients or no optimiser step)",
                 ha="center", va="center", transform=ax.transAxes)
-    ax.set(xlabel="training step", ylabel="log10( std(update) / std(weight) )",
+    ax.set(xlabel="training step", ylabel="log10( std(update) / std(weight before) )",
            title="update:data ratio of each weight per step")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)

@@ -7,8 +7,8 @@ makes the loss spike: the report says "lower the learning rate" once, and mentio
 rest as its evidence, instead of three pieces of advice).
 
 The thresholds are written here, in one place, with the reason for each value. The ratios
-are log10 of std(update) / std(data) for weights with ≥ 2 axes (biases and batch-norm
-scales start at constants, so their ratio says nothing), as in the lecture.
+are log10 of std(update) / std(weight before the step) for weights with ≥ 2 axes (biases
+and batch-norm scales start at constants, so their ratio says nothing), as in the lecture.
 
 Part of ``autocnn.diagnose``.
 """
@@ -29,6 +29,8 @@ TARGET_RATIO = -3.0
 #: healthy Adam run at lr 0.005 starts near 10^-1.1 and SGD with momentum near 10^-0.9:
 #: 10^-0.5 (a third of the weight's size per step) is past any healthy run measured.
 HIGH_RATIO = -0.5
+#: the largest (first-step) ratio measured in healthy runs: where the advice aims
+HEALTHY_FIRST_STEPS = -1.0
 #: below this (the median over the run), the weights barely move: 10^-4.5 is 30× below the
 #: band, where 100 steps change a weight by under 0.5 %
 LOW_RATIO = -4.5
@@ -88,6 +90,11 @@ def _finite(values: list[float]) -> list[float]:
 
 def _power(value: float) -> str:
     return f"10^{round(value, 1) + 0.0:.1f}"  # + 0.0: never "10^-0.0"
+
+
+def _share(ratio: float) -> str:
+    """``0.35`` → ``"35% of"``; ``2e13`` → ``"2e+13 times"``."""
+    return f"{100 * ratio:.0f}% of" if ratio < 10 else f"{ratio:.2g} times"
 
 
 def _factor(decades: float) -> str:
@@ -178,12 +185,14 @@ def _ratios(monitor: Any) -> list[Finding]:
     findings = []
     step, high, name, worst = max(per_step, key=lambda t: t[1])
     if high > HIGH_RATIO:
-        decades = high - (TARGET_RATIO + 1)  # aim at 10^-2: Adam's healthy first steps
+        # the largest ratio of a healthy run is that of its first steps, near 10^-1 with
+        # Adam or SGD + momentum at autocnn train's rates: aim there
+        decades = high - HEALTHY_FIRST_STEPS
         findings.append(Finding(
             "lr_too_high",
             f"the update:data ratio of {name} is {_power(worst)} at step {step} (median of "
             f"the weights {_power(high)}), far above {_power(TARGET_RATIO)}: each step "
-            f"changes the weights by {100 * 10 ** high:.0f}% of their spread",
+            f"changes the weights by {_share(10 ** high)} their spread",
             f"lower the learning rate ~{_factor(decades)}"
             f"{_lr_text(monitor, 10 ** -round(decades))}",
             severity="error", where=name, step=step,
@@ -191,7 +200,7 @@ def _ratios(monitor: Any) -> list[Finding]:
     typical = float(np.median([t[1] for t in per_step]))
     if typical < LOW_RATIO:
         low_name = min(weights, key=lambda n: _median_ratio(monitor, n))
-        decades = (TARGET_RATIO + 1) - typical
+        decades = (TARGET_RATIO + 1) - typical  # a healthy run's median sits near 10^-2
         findings.append(Finding(
             "lr_too_low",
             f"the update:data ratio of the weights is {_power(typical)} (median over the "

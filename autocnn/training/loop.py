@@ -101,11 +101,12 @@ def predict(model: Any, images: np.ndarray | Tensor, batch_size: int = 500) -> n
 
 
 def train_epoch(model: Any, loader: DataLoader, optimizer: Any, loss_fn: LossFn | None = None,
-                progress: ProgressBar | None = None) -> dict[str, float]:
+                progress: ProgressBar | None = None, monitor: Any = None) -> dict[str, float]:
     """One pass of mini-batch gradient descent over ``loader``.
 
     Returns the mean training loss and accuracy (measured on each batch as it was seen, in
-    training mode), the seconds taken and the images per second.
+    training mode), the seconds taken and the images per second. ``monitor`` (an
+    ``autocnn.diagnose.Monitor``) gets ``monitor.step(loss)`` after every optimiser step.
     """
     loss_fn = loss_fn or default_loss
     if hasattr(model, "train"):
@@ -121,6 +122,8 @@ def train_epoch(model: Any, loader: DataLoader, optimizer: Any, loss_fn: LossFn 
             loss = loss_fn(logits, labels)
             loss.backward()
             optimizer.step()
+            if monitor is not None:
+                monitor.step(loss)  # before the NaN check below: the diagnosis sees it
         n = len(labels.data)
         batch_loss = float(loss.item())
         if not math.isfinite(batch_loss):
@@ -156,6 +159,7 @@ def fit(
     progress: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     lr_schedule: str | None = None,
+    monitor: Any = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; a ``History``.
 
@@ -165,7 +169,8 @@ def fit(
     ends with the test accuracy. ``progress=False`` prints nothing. ``on_epoch`` is called
     with each ``EpochRecord``. ``lr_schedule="cosine"`` lowers the learning rate of every
     parameter group from its starting value along half a cosine, one step per epoch (see
-    ``cosine_lr``); ``None`` keeps it constant.
+    ``cosine_lr``); ``None`` keeps it constant. ``monitor``: an ``autocnn.diagnose.Monitor``
+    (attached), told of every step (see docs/diagnose.md).
     """
     if lr_schedule not in (None, "cosine"):
         raise ValueError(f"fit: unknown 'lr_schedule' {lr_schedule!r}; valid: None, 'cosine'")
@@ -180,7 +185,7 @@ def fit(
             group["lr"] = cosine_lr(base, epoch, int(epochs))
         bar = (ProgressBar(len(loader), f"epoch {epoch}/{epochs}", stream)
                if progress else None)
-        trained = train_epoch(model, loader, optimizer, loss_fn, bar)
+        trained = train_epoch(model, loader, optimizer, loss_fn, bar, monitor)
         with np.errstate(all="ignore"):  # weights spoilt by the last step: checked below
             tested = (evaluate(model, test_data, loss_fn=loss_fn) if test_data is not None
                       else {"loss": math.nan, "accuracy": math.nan, "count": 0})
