@@ -159,11 +159,12 @@ def plot_update_ratios(monitor: Any, path: str | os.PathLike) -> Path:
     low, high = min(low, LOW_RATIO - 0.5), max(high, HIGH_RATIO + 0.5)
     ax.axhspan(HIGH_RATIO, high, color="red", alpha=0.08, lw=0)
     ax.axhspan(low, LOW_RATIO, color="blue", alpha=0.08, lw=0)
-    ax.text(0.01, 0.98, "steps too large: lower the lr", transform=ax.transAxes, va="top",
-            fontsize=8, color="darkred")
-    ax.text(0.01, 0.02, "steps too small: raise the lr", transform=ax.transAxes, va="bottom",
-            fontsize=8, color="darkblue")
     ax.set_ylim(low, high)
+    # the zone names sit at the right end, clear of the first steps (the largest ratios)
+    ax.text(0.99, (HIGH_RATIO - low) / (high - low) + 0.01, "steps too large: lower the lr",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="darkred")
+    ax.text(0.99, (LOW_RATIO - low) / (high - low) - 0.01, "steps too small: raise the lr",
+            transform=ax.transAxes, ha="right", va="top", fontsize=8, color="darkblue")
     if not drawn:
         ax.text(0.5, 0.5, "no weight moved (zero gradients or no optimiser step)",
                 ha="center", va="center", transform=ax.transAxes)
