@@ -13,10 +13,13 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     filters.png         the learned filters of the first conv } (the [plot] extra)
     feature_maps.png    one test image and its feature maps  }
 
-Everything is written to a temporary folder first and moved into ``--out`` only when the
-run succeeded, so a failed or interrupted run never destroys earlier results. A successful
-run then removes the outputs of an earlier run that it did not write itself (say
-``curves.png`` when run with ``--no-plots``); other files in ``--out`` are never touched.
+Everything is written to a temporary folder beside ``--out`` first, which then replaces
+``--out`` as a whole (an atomic exchange of the two folders, ``autocnn.files.folder_writer``):
+a failed, interrupted or killed run leaves the earlier run complete, and a reader never
+sees a new ``model.json`` beside old weights. Outputs of an earlier run that this run does
+not write (say ``curves.png`` with ``--no-plots``) are thereby gone; other files in
+``--out`` (notes, subfolders) are carried over into the new folder. ``--out`` may not be
+the current folder, one of its parents, the home folder or the file-system root.
 """
 
 from __future__ import annotations
@@ -24,9 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,35 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError(f"--image-size must be between 6 and 28, got {args.image_size}")
 
 
+def check_out(value: str | os.PathLike) -> Path:
+    """``--out`` as a Path, refusing folders a run must never replace.
+
+    A run replaces its folder as a whole, so ``--out .`` would swap out the current folder
+    (the user's project) and ``--out ~`` the home folder: refused, as are their parents
+    and the root of the file system.
+    """
+    if not str(value).strip():
+        raise UserError("--out must name a folder, got an empty string")
+    out = Path(value).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a folder")
+    real = Path(os.path.realpath(out))
+    cwd = Path(os.path.realpath(Path.cwd()))
+    home = Path(os.path.realpath(Path.home()))
+    protected = {"the current folder": cwd, "the home folder": home}
+    for what, folder in protected.items():
+        relation = what if real == folder else f"a parent of {what}" if real in folder.parents \
+            else None
+        if relation:
+            raise UserError(f"--out {value} is {relation}; a run replaces its output folder "
+                            "as a whole, so give it a folder of its own (e.g. --out "
+                            "runs/my-run)")
+    if real.parent == real:
+        raise UserError(f"--out {value} is the root of the file system; give a run a folder "
+                        "of its own (e.g. --out runs/my-run)")
+    return out
+
+
 def load_data(name: str, options: dict[str, Any], data_dir: str | None = None,
               download: bool = False) -> Any:
     """The ``Split`` of dataset ``name``, with dataset errors turned into ``UserError``."""
@@ -150,9 +180,7 @@ def run(args: argparse.Namespace) -> int:
     from autocnn.models import build_model
     from autocnn.training import evaluate, fit
 
-    out = Path(args.out if args.out is not None else f"runs/{args.dataset}-{args.model}")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} exists and is not a folder")
+    out = check_out(args.out if args.out is not None else f"runs/{args.dataset}-{args.model}")
     threads = _setup_threads(args.threads)
     ac.perf.tune_allocator()
     ac.manual_seed(args.seed)
@@ -216,18 +244,19 @@ def run(args: argparse.Namespace) -> int:
 
 def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict[str, Any],
                   plots: bool = True, graph: bool = True) -> list[str]:
-    """Write every output into a temporary folder, then move them into ``out``.
+    """Write every output into a temporary sibling folder that then replaces ``out``.
 
-    Returns the names of the files written. Outputs an earlier ``autocnn train`` wrote into
-    ``out`` (the names of ``OUTPUT_FILES``) that this run does not write are removed, so
-    the folder never mixes two runs; any other file of ``out`` is left as it is. A failure
-    before the move leaves ``out`` untouched.
+    Returns the names of the files written. The swap is one atomic step
+    (``autocnn.files.folder_writer``), so ``out`` holds either the earlier run or this one,
+    never a mix, even after a kill -9; outputs of an earlier run (``OUTPUT_FILES``) that
+    this run does not write are gone with the old folder, and any other entry of ``out`` is
+    carried over. A failure before the swap leaves ``out`` untouched and no temporary
+    folder behind.
     """
+    from autocnn.files import folder_writer
     from autocnn.training import save_model
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with folder_writer(out, keep=lambda name: name not in OUTPUT_FILES) as staging:
         save_model(model, staging / "model.npz", metadata)
         history.to_csv(staging / "metrics.csv")
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
@@ -236,16 +265,8 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
             _write_graph(model, test, staging)
         if plots:
             _write_plots(model, history, test, staging)
-        out.mkdir(parents=True, exist_ok=True)
         names = sorted(p.name for p in staging.iterdir())
-        for name in names:
-            os.replace(staging / name, out / name)
-        for name in OUTPUT_FILES:
-            if name not in names and (out / name).is_file():
-                (out / name).unlink()  # left by an earlier run: it would describe another model
-        return names
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return names
 
 
 def _write_graph(model: Any, test: Any, folder: Path) -> None:

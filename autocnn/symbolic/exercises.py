@@ -360,18 +360,37 @@ def _run_student(backward: Any, spec: OpSpec, arrays: list[np.ndarray], grad: np
         raise TypeError(f"check_backward: 'backward' must be a Function subclass or a function "
                         f"backward(grad_output, *inputs, **params), got {type(backward).__name__}")
     result = backward(grad.copy(), *[a.copy() for a in arrays], **params)
+    if result is None:
+        raise TypeError(f"check_backward {spec.name}: the backward returned None; it must "
+                        f"return one gradient array per input ({', '.join(spec.inputs)}) — "
+                        "is a 'return' missing?")
     if isinstance(result, np.ndarray) or np.isscalar(result):
         result = (result,)
+    if not isinstance(result, (tuple, list)):
+        raise TypeError(f"check_backward {spec.name}: the backward returned "
+                        f"{type(result).__name__}; expected one gradient array per input "
+                        f"({', '.join(spec.inputs)}) as a tuple")
     result = list(result)
     if len(result) != len(arrays):
         raise ValueError(f"check_backward {spec.name}: the backward returned {len(result)} "
                          f"gradients, expected {len(arrays)} (one per input: "
                          f"{', '.join(spec.inputs)})")
-    return [None if r is None else _as_grad_array(r) for r in result], None
+    return [None if r is None else _as_grad_array(r, spec, name)
+            for r, name in zip(result, spec.inputs)], None
 
 
-def _as_grad_array(r: Any) -> np.ndarray:
-    arr = np.asarray(r)
+def _as_grad_array(r: Any, spec: OpSpec, name: str) -> np.ndarray:
+    """A returned gradient as a float64 (or exact object) array; anything else refused."""
+    try:
+        arr = np.asarray(r.data if isinstance(r, Tensor) else r)
+    except (TypeError, ValueError) as exc:  # e.g. ragged lists
+        raise TypeError(f"check_backward {spec.name}: the gradient returned for {name!r} "
+                        f"is not an array of numbers ({exc})") from exc
+    if arr.dtype.kind not in "biufO" or (
+            arr.dtype == object and any(isinstance(v, (str, bytes)) or v is None
+                                        for v in arr.reshape(-1))):
+        raise TypeError(f"check_backward {spec.name}: the gradient returned for {name!r} "
+                        f"must hold real numbers, got {type(r).__name__} {r!r:.60}")
     return arr if arr.dtype == object else arr.astype(np.float64)
 
 
