@@ -103,6 +103,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--resume", default=None, metavar="DIR",
                         help="go on from the checkpoint folder DIR of an interrupted run (its "
                         "settings are reused; --epochs may extend it)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="health checks before training and every 10 steps; prints the "
+                        "verdicts and writes --out/diagnosis/ (see docs/diagnose.md)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (default: 1, faster for small CNNs on busy "
                         "machines; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS also apply)")
@@ -233,16 +236,24 @@ def run(args: argparse.Namespace) -> int:
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
           + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
+    from autocnn.diagnose import TrainingDiagnosis
+
+    diagnosis = TrainingDiagnosis(model, train, optimizer, every=10) if args.diagnose else None
     start = time.perf_counter()
     try:
         history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
                       batch_size=args.batch_size, lr_schedule=schedule,
                       checkpoint_dir=checkpoints, resume=args.resume is not None,
-                      keep=args.keep, patience=args.patience)
+                      keep=args.keep, patience=args.patience,
+                      monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
+        if diagnosis is not None:  # the failed run's diagnosis says why it failed
+            diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
         raise UserError(f"{exc} (got --lr {lr:g})") from exc
     except ValueError as exc:  # a checkpoint of another run (CheckpointError)
         raise UserError(str(exc)) from exc
+    if diagnosis is not None:
+        diagnosis.stop()  # the hooks go before the outputs run the model again
     if history.stopped == "interrupted":
         return 130
     seconds = time.perf_counter() - start
@@ -267,6 +278,8 @@ def run(args: argparse.Namespace) -> int:
     except PermissionError as exc:
         raise UserError(f"cannot write the outputs to --out {out}: {exc}") from exc
     print(f"wrote {', '.join(written)} to {out}/")
+    if diagnosis is not None:
+        diagnosis.finish(out / "diagnosis", plots=not args.no_plots, stream=sys.stdout)
     return 0
 
 
