@@ -314,6 +314,7 @@ def fit(
     progress: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     lr_schedule: str | None = None,
+    report: str | os.PathLike | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; a ``History``.
 
@@ -323,8 +324,11 @@ def fit(
     ends with the test accuracy. ``progress=False`` prints nothing. ``on_epoch`` is called
     with each ``EpochRecord``. ``lr_schedule="cosine"`` lowers the learning rate of every
     parameter group from its starting value along half a cosine, one step per epoch (see
-    ``cosine_lr``); ``None`` keeps it constant.
+    ``cosine_lr``); ``None`` keeps it constant. ``report`` is a path: after training, the
+    run's one-page HTML report is written there (``autocnn.report``; needs ``test_data``).
     """
+    if report is not None and test_data is None:
+        raise ValueError("fit: 'report' needs 'test_data' (the report shows test results)")
     if lr_schedule not in (None, "cosine"):
         raise ValueError(f"fit: unknown 'lr_schedule' {lr_schedule!r}; valid: None, 'cosine'")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -358,6 +362,10 @@ def fit(
             bar.close(**shown)
         if on_epoch is not None:
             on_epoch(record)
+    if report is not None:
+        from autocnn.report import write_report
+
+        write_report(report, model, history, test_data)
     return history
 
 
