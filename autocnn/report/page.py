@@ -231,8 +231,9 @@ def _mistakes(images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
             f'<span class="bp">{100 * probs[i, k]:.1f} %</span></div>'
             for k in order
         )
+        picture = _img(image_rgb(images[i]), f"test image {i}", scale=_scale_for(side))
         cards.append(
-            f'<div class="card">{_img(image_rgb(images[i]), f"test image {i}", scale=_scale_for(side))}'
+            f'<div class="card">{picture}'
             f"<div><b>#{i}</b> true <b>{_esc(names[labels[i]])}</b>, predicted "
             f"<b>{_esc(names[int(probs[i].argmax())])}</b>{bars}</div></div>"
         )
