@@ -296,6 +296,11 @@ def report_html(model: Any, history: Any, test_data: Any, settings: dict[str, An
     images, labels, classes = _test_arrays(test_data)
     probs = contents.probabilities(model, images)
     num_classes = probs.shape[1]
+    if len(labels) and not 0 <= labels.min() <= labels.max() < num_classes:
+        raise ValueError(
+            f"report: the test labels must be class indices 0..{num_classes - 1} (the model "
+            f"has {num_classes} outputs), got labels from {labels.min()} to {labels.max()}"
+        )
     names = [classes[k] if k < len(classes) else str(k) for k in range(num_classes)]
     counts = contents.confusion(labels, probs.argmax(axis=1), num_classes)
     accuracy = float(np.trace(counts) / max(len(labels), 1))
