@@ -19,9 +19,10 @@ import graphviz
 
 from autocnn.autograd.function import Function
 from autocnn.autograd.tensor import Tensor
-from autocnn.viz.dot import Options, _check_options, _Drawer, _Frame, draw
-from autocnn.viz.jupyter import GraphPicture, readable_svg_html
+from autocnn.viz.drawer import Drawer, Frame, Options, check_options, draw
+from autocnn.viz.jupyter import readable_svg_html
 from autocnn.viz.labels import MAX_PRINTED
+from autocnn.viz.picture import GraphPicture
 from autocnn.viz.render import check_format, write_picture
 from autocnn.viz.trace import trace_backward
 from autocnn.viz.walk import walk
@@ -40,7 +41,7 @@ class Frames:
         self._params = params
         self._opts = opts
         self._trace = trace_backward(self._graph, grad_output)
-        probe = _Drawer(self._graph, params, opts, _Frame(self._trace))
+        probe = Drawer(self._graph, params, opts, Frame(self._trace))
         self._groups = probe.groups  # collapsed modules, if any
         self._names = probe.names
         #: what each frame adds: ("node", node), ("leaf", tensor) or ("module", node)
@@ -99,7 +100,7 @@ class Frames:
             raise IndexError(f"backward_frames: frame {k} out of range (0..{n - 1})")
         shown = {id(item) for _, item in self.steps[:k]}
         highlight = id(self.steps[k - 1][1]) if k > 0 else None
-        frame = _Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k))
+        frame = Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k))
         return draw(self._graph, self._params, self._opts, frame)
 
     def __iter__(self) -> Iterator[GraphPicture]:
@@ -187,5 +188,5 @@ def backward_frames(
         cluster_modules=cluster_modules, number_steps=True, derivatives=derivatives,
         collapse=collapse, rankdir=rankdir, max_printed=max_printed,
     )
-    _check_options(opts)
+    check_options(opts)
     return Frames(output, params, opts, grad_output)
