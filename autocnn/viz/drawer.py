@@ -21,13 +21,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autocnn.autograd.function import Function
+import numpy as np
+
+from autocnn.autograd.function import _FREED, Function
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.derivatives import local_derivatives
 from autocnn.viz.labels import (
     MAX_PRINTED,
     escape,
     html_label,
+    index_text,
     params_text,
     shape_text,
     value_text,
@@ -42,6 +45,28 @@ _LEAF_STYLE = 'shape=box style=filled fillcolor="#fff4c2" color="#9a8a3a"'
 _MODULE_STYLE = 'shape=box3d style=filled fillcolor="#dfeedd" color="#4f7a4a"'
 _HIGHLIGHT = 'fillcolor="#ffb347" penwidth=3 color="#c05a00"'
 _GRAD_COLOR = "#b03030"
+_CONST_STYLE = ('shape=box style="rounded,filled" fillcolor="#eeeeee" color="#bbbbbb" '
+                'fontcolor="#555555" fontsize=9 height=0.2 margin="0.04,0.02"')
+_CONST_EDGE = 'color="#aaaaaa" arrowsize=0.5'
+
+
+def _constant_values(node: Function) -> list[Any]:
+    """The numbers ``node`` saved for backward that came from no tensor (origin None), in
+    order: the drawer shows them on the constant inputs when there is one per constant
+    input. Boolean arrays are masks the op derived (``Maximum``), never inputs."""
+    saved = node._saved
+    if not saved or saved is _FREED:
+        return []
+    out = []
+    for entry in saved:
+        value = getattr(entry, "value", None)
+        origin = getattr(entry, "origin", None)
+        if value is None and isinstance(entry, tuple) and len(entry) == 4:
+            value, origin = entry[0], entry[1]
+        if (origin is None and isinstance(value, (np.ndarray, int, float))
+                and not isinstance(value, bool) and np.asarray(value).dtype.kind in "fiu"):
+            out.append(value)
+    return out
 _CLUSTER_COLORS = ("#f7f7f7", "#eef4fb", "#f6f1fa", "#f2f8ef")
 
 
@@ -168,8 +193,8 @@ class Frame:
         return self.shown is None or item_id in self.shown
 
 
-def _grad_line(value: Any, opts: Options) -> str:
-    text = escape("grad " + value_text(value, opts.max_printed))
+def _grad_line(value: Any, opts: Options, prefix: str = "grad ") -> str:
+    text = escape(prefix + value_text(value, opts.max_printed))
     return f'<FONT COLOR="{_GRAD_COLOR}">{text}</FONT>'
 
 
@@ -256,8 +281,11 @@ class Drawer:
         if opts.number_steps:
             title = f"#{k + 1} {title}"
         lines = [escape(title)]
-        params = node.describe()
-        if params:
+        index = getattr(node, "index", None) if "index_repr" in type(node).params else None
+        params = {} if index is not None else node.describe()
+        if index is not None:  # GetItem: the index as written, with small index arrays
+            lines.append(escape(index_text(index)))
+        elif params:
             lines.append(escape(params_text(params, getattr(node, "in_shape", None))))
         if opts.show_shapes:
             lines.append(escape(shape_text(node.out_shape, node.out_dtype)))
@@ -284,18 +312,41 @@ class Drawer:
             lines.append(escape(shape_text(leaf.data.shape, leaf.data.dtype)))
         if opts.show_values:
             lines.append(escape("data " + value_text(leaf.data, opts.max_printed)))
-        if opts.show_grads and frame.has_grad(id(leaf)):
-            trace = frame.trace
-            if trace is not None:
-                g = trace.leaf_grads.get(id(leaf))
-            else:  # the graph was freed: .grad is what is left
-                g = None if leaf.grad is None else leaf.grad.data
-            if g is not None:
-                lines.append(_grad_line(g, opts))
+        g = self._leaf_grad(leaf)
+        if g is not None:
+            lines.append(_grad_line(g, opts))
         style = _LEAF_STYLE
         if frame.highlight == id(leaf):
             style += " " + _HIGHLIGHT
         return f"{self.g.key(leaf)} [label={html_label(lines, bold_first=True)} {style}]"
+
+    def _leaf_grad(self, leaf: Tensor) -> Any:
+        """The gradient of a leaf to show on this picture, or None."""
+        frame = self.frame
+        if not (self.opts.show_grads and frame.has_grad(id(leaf))):
+            return None
+        if frame.trace is not None:
+            return frame.trace.leaf_grads.get(id(leaf))
+        return None if leaf.grad is None else leaf.grad.data  # graph freed: .grad is left
+
+    def constant_statements(self, node: Function, cluster_key: str | None) -> None:
+        """A small grey box for each constant input of ``node`` (÷N, −max, an input image
+        that needs no gradient), so an op with two inputs shows two arrows."""
+        missing = [i for i, e in enumerate(node.next_edges) if e is None]
+        if not missing:
+            return
+        values = _constant_values(node)
+        known = values if len(values) == len(missing) else [None] * len(missing)
+        for i, value in zip(missing, known):
+            key = f"{self.g.key(node)}c{i}"
+            if value is None:
+                text = "constant"
+            else:
+                text = value_text(value, self.opts.max_printed)
+                if np.ndim(value) and not self.opts.show_values and np.size(value) > 1:
+                    text = "constant " + shape_text(np.shape(value), np.asarray(value).dtype)
+            self.add(cluster_key, f"{key} [label={html_label([escape(text)])} {_CONST_STYLE}]")
+            self.add(None, f"{key} -> {self.g.key(node)} [{_CONST_EDGE}]")
 
     def group_statement(self, cluster: Cluster, members: list[Any]) -> str:
         """The single box of a collapsed module: title, parameters, steps, output."""
@@ -310,6 +361,9 @@ class Drawer:
                 cluster.path and pname.startswith(cluster.path + ".")
             ) else pname
             lines.append(escape(f"{short} {tuple(leaf.data.shape)}"))
+            g = self._leaf_grad(leaf)
+            if g is not None:  # a parameter's gradient: what the optimiser will use
+                lines.append(_grad_line(g, opts, f"grad {short} "))
         nodes = [m for m in members if isinstance(m, Function)]
         first = self.group_output[id(cluster)]  # runs first in backward: the module's output
         if opts.number_steps:
@@ -387,7 +441,9 @@ class Drawer:
                 members.setdefault(id(group), []).append(node)
                 group_of_key[id(group)] = group
                 continue
-            self.add(self.container(self.mm.of_item.get(id(node))), self.op_statement(node))
+            container = self.container(self.mm.of_item.get(id(node)))
+            self.add(container, self.op_statement(node))
+            self.constant_statements(node, container)
         for key, cluster in group_of_key.items():
             self.add(self.container(cluster.parent), self.group_statement(cluster, members[key]))
         seen_pairs: set[tuple[str, str]] = set()
