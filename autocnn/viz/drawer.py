@@ -185,7 +185,7 @@ class Frame:
 
     trace: BackwardTrace | None
     shown: set[int] | None = None  # ids of nodes/leaves whose gradient is shown (None: all)
-    highlight: int | None = None  # id of the node or leaf whose gradient is new
+    highlight: frozenset[int] = frozenset()  # ids of the nodes/leaves whose gradient is new
     note: str | None = None
 
     def has_grad(self, item_id: int) -> bool:
@@ -299,7 +299,7 @@ class Drawer:
         style = _OP_STYLE
         if node is self.g.output.grad_fn:
             style += " peripheries=2"
-        if frame.highlight == id(node):
+        if id(node) in frame.highlight:
             style += " " + _HIGHLIGHT
         return f"{self.g.key(node)} [label={html_label(lines, bold_first=True)} {style}]"
 
@@ -316,7 +316,7 @@ class Drawer:
         if g is not None:
             lines.append(_grad_line(g, opts))
         style = _LEAF_STYLE
-        if frame.highlight == id(leaf):
+        if id(leaf) in frame.highlight:
             style += " " + _HIGHLIGHT
         return f"{self.g.key(leaf)} [label={html_label(lines, bold_first=True)} {style}]"
 
@@ -379,8 +379,8 @@ class Drawer:
             if g is not None:
                 lines.append(_grad_line(g, opts))
         style = _MODULE_STYLE
-        if self.frame.highlight is not None and any(
-            id(m) == self.frame.highlight for m in members
+        if self.frame.highlight and any(
+            id(m) in self.frame.highlight for m in members
         ):
             style += " " + _HIGHLIGHT
         if first is self.g.output.grad_fn:
