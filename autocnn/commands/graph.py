@@ -65,13 +65,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _images(args: argparse.Namespace) -> tuple[Any, Any]:
-    """``--batch`` shapes images of side ``--image-size`` and their labels (mod K)."""
-    from autocnn.data import load_shapes
+    """``--batch`` shapes images of side ``--image-size`` and their labels (mod K); random
+    images for sizes the shapes dataset does not make (below 6 or above 28)."""
+    import numpy as np
 
-    if not 6 <= args.image_size <= 28:
-        raise UserError(f"--image-size must be between 6 and 28, got {args.image_size}")
-    test = load_shapes(n_train=1, n_test=args.batch, image_size=args.image_size, seed=0).test
-    return test.images[: args.batch], test.labels[: args.batch] % args.classes
+    from autocnn.data import load_shapes
+    from autocnn.random import generator
+
+    if 6 <= args.image_size <= 28:
+        test = load_shapes(n_train=1, n_test=args.batch, image_size=args.image_size,
+                           seed=0).test
+        return test.images[: args.batch], test.labels[: args.batch] % args.classes
+    size = args.image_size
+    images = generator().standard_normal((args.batch, 1, size, size)).astype(np.float32)
+    return images, generator().integers(0, args.classes, size=args.batch)
 
 
 def _model_and_loss(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -87,12 +94,12 @@ def _model_and_loss(args: argparse.Namespace) -> tuple[Any, Any]:
         if getattr(args, name) < 1:
             raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
     ac.manual_seed(0)
-    images, labels = _images(args)
     try:
         model = build_model(args.model, in_channels=1, image_size=args.image_size,
                             num_classes=args.classes)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
+    images, labels = _images(args)
     model.train()  # the graph of a training step
     loss = nn.CrossEntropyLoss()(model(ac.tensor(images)), ac.tensor(labels))
     loss.name = "loss"
