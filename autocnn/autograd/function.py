@@ -22,15 +22,16 @@ freed by reference counting alone.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from autocnn.autograd import grad_mode
+from autocnn.autograd import anomaly, grad_mode
 
-_SELF = object()  # marks a saved array that is the node's own output
-_FREED = object()  # marks saved values released by a backward without retain_graph
+#: the origin of a saved value that is the node's own output (see ``Saved``)
+OUTPUT = object()
+#: what ``_saved`` holds once a backward without retain_graph released the saved values
+FREED = object()
 
 
 class Function:
@@ -89,7 +90,7 @@ class Function:
         """The saved values as Tensors connected to the graph (inputs and output keep their
         history, so a backward written with them is differentiable again)."""
         saved = self._saved
-        if saved is _FREED:
+        if saved is FREED:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, or to read "
                 "saved values after they were freed. The first backward() released them to "
@@ -115,7 +116,7 @@ class Function:
     def release(self) -> None:
         """Free the saved values (the engine calls this after a backward)."""
         if self._saved:
-            self._saved = _FREED
+            self._saved = FREED
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.describe().items())
@@ -125,16 +126,18 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the primitive on ``args`` (Tensors or constants) and record it if needed."""
-        # This is the hottest function of the package: every op of every forward and of
-        # every backward passes here once, so it is written for speed.
+        # The hottest function of the package (every op of every forward and backward
+        # passes here once): the textbook steps inline, each extra one named call.
         ctx = _new(cls)
         ctx._saved = ()
+        # 1. the inputs' arrays, and for each input where its gradient will go: the node
+        #    that made it, the leaf itself, or nowhere (None)
         arrays = []
         edges = []
         record = False
-        has_float = False
+        constants = False
         for a in args:
-            if type(a) is Tensor or isinstance(a, Tensor):
+            if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._requires_grad:
                     record = True
@@ -142,84 +145,106 @@ class Function:
                 else:
                     edges.append(None)
             else:
-                if isinstance(a, float):
-                    has_float = True
                 arrays.append(a)
                 edges.append(None)
-        if has_float:
-            arrays = _exact_constants(arrays)
-        if record and not grad_mode.enabled:
-            record = False
-        ctx.next_edges = edges if record else ()
-        try:
-            out = cls.forward(ctx, *arrays, **kwargs)
-        except (ValueError, IndexError, TypeError, AttributeError) as exc:
-            raise _explain(cls, args, exc) from exc
-        raw_out = out  # forward may have saved it before it is made an array
-        if type(out) is not np.ndarray:
-            out = _as_output(cls, out)
-        if grad_mode.anomaly:
-            _anomaly_check_forward(cls, ctx, arrays, out)
-
-        result = _new(Tensor)
-        result.data = out
-        if cls.returns_view and isinstance(args[0], Tensor):
-            result._vbox = args[0]._version_box()
+                constants = True
+        record = record and grad_mode.enabled
+        ctx.next_edges = edges if record else ()  # forward may read ctx.needs_input_grad
+        if constants:
+            arrays = backend.exact_constants(arrays)  # EXTRA: exact arithmetic (SymPy)
+        # 2. the forward computation, in NumPy
+        out = _run_forward(cls, ctx, arrays, args, kwargs, record)
+        # 3. the output tensor, and the node only when a gradient will be needed
         if not record:
-            result._requires_grad = False
-            result.grad_fn = None
-            return result
-        if out.dtype.kind not in "fcO":
-            raise TypeError(
-                f"{cls.__name__}: an op recorded for backward must give a floating result, "
-                f"got dtype {out.dtype}"
-            )
-        result._requires_grad = True
-        result.grad_fn = ctx
-        ctx.next_edges = tuple(edges)
-        ctx.out_shape = out.shape
-        ctx.out_dtype = out.dtype
+            result = Tensor._constant(out)
+        else:
+            result = Tensor._from_node(out, ctx)
+            ctx.next_edges = tuple(edges)
+            ctx.out_shape = out.shape
+            ctx.out_dtype = out.dtype
+            if ctx._saved:  # what backward needs, each with its origin and version
+                ctx._saved = tuple([_remember(s, args, arrays, out, result)
+                                    for s in ctx._saved])
+        if cls.returns_view:
+            _share_version(result, args)  # EXTRA: in-place version counters
         if grad_mode.anomaly:
-            ctx._stack = _user_frame()
-        if ctx._saved:
-            ctx._saved = tuple([_origin(args, arrays, out, raw_out, result, s)
-                                for s in ctx._saved])
+            anomaly.after_forward(cls, ctx, arrays, out, record)  # EXTRA: anomaly mode
         return result
 
 
 _new = object.__new__
 
 
-# ---------------------------------------------------------------------- saved values
-def _origin(args: tuple, arrays: list, out: np.ndarray, raw_out: Any, result: Tensor, item):
-    """Describe a saved item as (value, origin, version box, version) for ``_rebuild``.
+def _run_forward(cls: type, ctx: Function, arrays: list, args: tuple, kwargs: dict,
+                 record: bool) -> np.ndarray:
+    """``cls.forward`` with the errors explained and the result made one array."""
+    try:
+        out = cls.forward(ctx, *arrays, **kwargs)
+    except (ValueError, IndexError, TypeError, AttributeError) as exc:
+        raise _explain(cls, args, exc) from exc
+    if type(out) is not np.ndarray:
+        raw, out = out, _as_output(cls, out)
+        if ctx._saved:  # forward saved its result before it became an array
+            ctx._saved = tuple([out if s is raw else s for s in ctx._saved])
+    if record and out.dtype.kind not in backend.DIFFERENTIABLE_KINDS:
+        raise TypeError(
+            f"{cls.__name__}: an op recorded for backward must give a floating result, "
+            f"got dtype {out.dtype}"
+        )
+    return out
 
-    The origin is the input tensor's node (or the leaf tensor itself), ``_SELF`` for the
-    output, or ``None`` for a constant. Matching is by identity: a saved array *is* an
-    input's ``.data`` or the output.
+
+def _share_version(result: Tensor, args: tuple) -> None:
+    """A view of input 0 shares its version counter: changing one in place changes both."""
+    if args and isinstance(args[0], Tensor):
+        result._vbox = args[0]._version_box()
+
+
+# ---------------------------------------------------------------------- saved values
+class Saved(NamedTuple):
+    """One value a node saved for backward, as ``saved_tensors`` rebuilds it.
+
+    ``origin`` is where the value came from: the input's node, the input leaf itself,
+    ``OUTPUT`` (the node's own output) or None (a constant, or an array computed in
+    forward). ``box``/``version`` are the version counter of the tensor it came from and
+    its value at saving time (None/0 for constants), so a later in-place change is caught.
     """
+
+    value: Any
+    origin: Any
+    box: list[int] | None
+    version: int
+
+    @property
+    def is_output(self) -> bool:
+        """True if the value is the node's own output."""
+        return self.origin is OUTPUT
+
+
+def _remember(item: Any, args: tuple, arrays: list, out: np.ndarray, result: Tensor) -> Saved:
+    """Describe a saved item (see ``Saved``). Matching is by identity: a saved array *is*
+    an input's ``.data`` or the output."""
     if isinstance(item, Tensor):
         box = item._version_box()
-        return (item.data, item.grad_fn or (item if item._requires_grad else None), box, box[0])
-    if item is out or item is raw_out:
+        return Saved(item.data, item.grad_fn or (item if item._requires_grad else None),
+                     box, box[0])
+    if item is out:
         box = result._version_box()
-        return (out, _SELF, box, box[0])
+        return Saved(out, OUTPUT, box, box[0])
     if isinstance(item, np.generic):  # NumPy gives 0-d results as scalars
-        return (np.asarray(item), None, None, 0)
-    if type(item) is not np.ndarray:
-        return (item, None, None, 0)
-    for a, arr in zip(args, arrays):
-        if arr is item and isinstance(a, Tensor):
-            box = a._version_box()
-            origin = a.grad_fn or (a if a._requires_grad else None)
-            return (item, origin, box, box[0])
-    return (item, None, None, 0)
+        return Saved(np.asarray(item), None, None, 0)
+    if type(item) is np.ndarray:
+        for a, arr in zip(args, arrays):
+            if arr is item and isinstance(a, Tensor):
+                box = a._version_box()
+                return Saved(item, a.grad_fn or (a if a._requires_grad else None), box, box[0])
+    return Saved(item, None, None, 0)
 
 
-def _rebuild(ctx: Function, entry: tuple) -> Any:
+def _rebuild(ctx: Function, entry: Saved) -> Any:
     value, origin, box, version = entry
     if box is not None and box[0] != version:
-        kind = "its output" if origin is _SELF else f"a tensor of shape {value.shape}"
+        kind = "its output" if origin is OUTPUT else f"a tensor of shape {value.shape}"
         raise RuntimeError(
             f"{ctx.name}: {kind} that this op saved for backward was modified in place "
             f"after it was saved (version {version}, now {box[0]}); its gradient would be "
@@ -230,7 +255,7 @@ def _rebuild(ctx: Function, entry: tuple) -> Any:
         return value
     if origin is None:
         return Tensor._constant(value)
-    if origin is _SELF:
+    if origin is OUTPUT:
         return Tensor._from_node(value, ctx)
     if isinstance(origin, Tensor):  # a leaf: the tensor itself, so double backward reaches it
         return origin
@@ -243,7 +268,7 @@ def _as_output(cls: type, out: Any) -> np.ndarray:
         return np.asarray(out)
     if isinstance(out, np.ndarray):  # an ndarray subclass
         return np.asarray(out)
-    if _is_exact_scalar(out):  # a full reduction of an object array returns a bare scalar
+    if backend.is_exact_scalar(out):  # a full reduction of an object array returns a bare scalar
         return np.asarray(out, dtype=object)
     if isinstance(out, tuple):
         raise TypeError(
@@ -256,30 +281,6 @@ def _as_output(cls: type, out: Any) -> np.ndarray:
             "(its arguments are the inputs' .data) and must return an array"
         )
     raise TypeError(f"{cls.__name__}.forward returned {type(out).__name__}, expected an array")
-
-
-def _exact_constants(arrays: list) -> list:
-    """Float constants meeting an object (SymPy) array become exact rationals.
-
-    Otherwise ``Rational(1, 3) + 1e-5`` is a 15-digit SymPy Float and an exact gradient
-    check of, say, batch norm (ε = 1e-5) would silently lose its exactness.
-    """
-    for x in arrays:  # a plain loop: this runs for every op with a float constant (relu)
-        if type(x) is np.ndarray and x.dtype.kind == "O":
-            break
-    else:
-        return arrays
-    import sympy
-
-    return [(sympy.Rational(repr(float(x))) if np.isfinite(x) else sympy.sympify(float(x)))
-            if isinstance(x, float) else x for x in arrays]
-
-
-def _is_exact_scalar(out: Any) -> bool:
-    """A SymPy expression or a fractions.Fraction (entries of symbolic tensors)."""
-    import fractions
-
-    return isinstance(out, fractions.Fraction) or type(out).__module__.startswith("sympy.")
 
 
 def _shape_of(a: Any) -> str:
@@ -307,84 +308,5 @@ def _explain(cls: type, args: tuple, exc: Exception) -> Exception:
         return exc
 
 
-# ---------------------------------------------------------------------- anomaly mode
-def _user_frame() -> str:
-    """The innermost line of code outside autocnn's own package (who called the op)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if _PACKAGE_DIR not in filename:
-            import linecache
-
-            line = linecache.getline(filename, frame.f_lineno).strip()
-            return f"{filename}:{frame.f_lineno}: {line}"
-        frame = frame.f_back
-    return "<unknown>"
-
-
-def _bad_indices(arr: np.ndarray, limit: int = 3) -> list[tuple[int, ...]]:
-    bad = np.argwhere(~np.isfinite(arr))
-    return [tuple(int(i) for i in row) for row in bad[:limit]]
-
-
-def _value_at(arr: Any, index: tuple[int, ...], out_shape: tuple[int, ...]) -> str | None:
-    """The input's value at an output index, when the input broadcasts elementwise to it."""
-    if not isinstance(arr, np.ndarray):
-        return repr(arr) if isinstance(arr, (int, float)) else None
-    if arr.ndim > len(out_shape):
-        return None
-    offset = len(out_shape) - arr.ndim
-    idx = []
-    for axis, size in enumerate(arr.shape):
-        out_size = out_shape[offset + axis]
-        if size == out_size:
-            idx.append(index[offset + axis])
-        elif size == 1:
-            idx.append(0)
-        else:
-            return None
-    return repr(arr[tuple(idx)].item()) if arr.dtype.kind in "fiub" else None
-
-
-def _anomaly_check_forward(cls: type, ctx: Function, arrays: list, out: np.ndarray) -> None:
-    if out.dtype.kind not in "fc" or np.isfinite(out).all():
-        return
-    indices = _bad_indices(out)
-    first = indices[0] if indices else ()
-    kind = "nan" if np.isnan(out[first]) else "inf"
-    lines = [
-        f"detect_anomaly: {cls.__name__} produced {kind} at index {first} of its output "
-        f"(shape {out.shape}).",
-        f"  called from {_user_frame()}",
-    ]
-    for i, arr in enumerate(arrays):
-        value = _value_at(arr, first, out.shape)
-        if value is not None:
-            lines.append(f"  input {i} of {cls.__name__.lower()} received {value} at {first}")
-        elif isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            lines.append(f"  input {i} already held nan/inf at {_bad_indices(arr)}")
-    params = ctx.describe()
-    if params:
-        lines.append(f"  parameters: {params}")
-    raise RuntimeError("\n".join(lines))
-
-
-def anomaly_check_backward(node: Function, grads: tuple) -> None:
-    """Raise if a backward (under anomaly mode) returned a NaN or inf gradient."""
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        arr = g.data if isinstance(g, Tensor) else np.asarray(g)
-        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-            first = _bad_indices(arr)[0]
-            kind = "nan" if np.isnan(arr[first]) else "inf"
-            raise RuntimeError(
-                f"detect_anomaly: the backward of {node.name} returned {kind} in the gradient "
-                f"of its input {i} at index {first}.\n"
-                f"  {node.name} was created at {node._stack or '<created outside anomaly mode>'}"
-            )
-
-
-_PACKAGE_DIR = __file__.rsplit("autograd", 1)[0]
-
 from autocnn.autograd.tensor import Tensor  # noqa: E402  (Tensor needs Function first)
+from autocnn.ops import backend  # noqa: E402  (the engine's one import point into ops)

@@ -21,6 +21,7 @@ import numpy as np
 
 from autocnn import random as _random
 from autocnn.autograd import grad_mode
+from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -136,8 +137,6 @@ class Tensor:
     # name, a version counter), so that creating an op's result costs three stores.
     __slots__ = ("__dict__", "__weakref__", "_requires_grad", "data", "grad_fn")
 
-    #: dL/d(this tensor), filled by backward for leaves that require grad
-    grad: Tensor | None = None
     #: an optional name, shown in graph pictures and error messages
     name: str | None = None
     _vbox: list[int] | None = None
@@ -200,6 +199,40 @@ class Tensor:
         """Set ``requires_grad`` in place and return the tensor."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/d(this tensor): filled by backward for leaves that require grad, and for
+        non-leaves that called ``retain_grad()``. Reading it on another non-leaf warns."""
+        g = self.__dict__.get("grad")
+        if g is None and self.grad_fn is not None and "_retains_grad" not in self.__dict__:
+            _warn_non_leaf_grad()
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self.__dict__["grad"] = value
+
+    # ------------------------------------------------------------------ hooks
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (as PyTorch).
+
+        A no-op on leaves, whose ``.grad`` is always filled."""
+        _hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
+        return self.grad_fn is not None and "_retains_grad" in self.__dict__
+
+    def register_hook(self, fn: Any) -> _hooks.RemovableHandle:
+        """Call ``fn(grad)`` when the gradient w.r.t. this tensor is computed.
+
+        ``grad`` is summed over every use of the tensor; a non-None return (a Tensor of the
+        same shape) replaces it for the rest of the backward pass. Works on leaves and
+        non-leaves and under ``create_graph=True``. Returns a handle with ``.remove()``.
+        """
+        return _hooks.register_tensor_hook(self, fn)
 
     @property
     def is_leaf(self) -> bool:
@@ -575,6 +608,16 @@ class Tensor:
         centred = self - self.mean(axis=axes, keepdims=True)
         return (centred * centred).sum(axis=axes, keepdims=keepdims) / (count - ddof)
 
+    def std(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
+        """The standard deviation over ``axis``, sqrt(var(axis, keepdims, ddof)): a composition.
+
+        ``ddof`` as in ``var`` (0 by default, NumPy's); PyTorch's default is ``ddof=1``
+        (``correction=1``).
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
         axes = _norm_axes(axis, self.data.ndim, "max")
@@ -641,10 +684,18 @@ class Tensor:
         """Alias of ``transpose`` with explicit axes."""
         return self.transpose(*axes)
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from ``start_axis`` on into one."""
-        (start,) = _norm_axes(start_axis, max(self.data.ndim, 1), "flatten")
-        return self.reshape(*self.data.shape[:start], -1)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one."""
+        ndim = max(self.data.ndim, 1)
+        (start,) = _norm_axes(start_axis, ndim, "flatten")
+        (end,) = _norm_axes(end_axis, ndim, "flatten")
+        if start > end:
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a "
+                f"tensor of {ndim} axes"
+            )
+        shape = self.data.shape
+        return self.reshape(*shape[:start], -1, *shape[end + 1:])
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
@@ -687,6 +738,20 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _warn_non_leaf_grad() -> None:
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+        ".grad attribute won't be populated during backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _renamed(run: Any, internal: str, public: str) -> Any:
     """Run a composition; its errors name the operator the user wrote, not its parts."""
     try:

@@ -24,12 +24,12 @@ from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
 from autocnn.ops.reductions import Max, Sum
-from autocnn.ops.shape import BroadcastTo, Cast, Reshape, Transpose
+from autocnn.ops.shape import BroadcastTo, Cast, Identity, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 
 PRIMITIVES = (
     Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max,
-    Reshape, Transpose, BroadcastTo, Cast, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
+    Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
 )
 
 __all__ = [p.__name__ for p in PRIMITIVES] + ["PRIMITIVES", "norm_pad_width", "output_size"]

@@ -181,3 +181,54 @@ def isfinite(x: np.ndarray) -> np.ndarray:
     if _is_object(x):
         return np.ones(x.shape, dtype=bool)
     return np.isfinite(x)
+
+
+# ---------------------------------------------------------------------- the engine's exact cases
+#: dtype kinds that can carry gradients: floating, complex, and object (exact SymPy entries)
+DIFFERENTIABLE_KINDS = "fcO"
+
+
+def is_exact_array(x: Any) -> bool:
+    """True for an object array (entries are SymPy expressions or exact numbers)."""
+    return _is_object(x)
+
+
+def exact_constants(arrays: list) -> list:
+    """Float constants meeting an object (SymPy) array become exact rationals.
+
+    Otherwise ``Rational(1, 3) + 1e-5`` is a 15-digit SymPy Float and an exact gradient
+    check of, say, batch norm (ε = 1e-5) would silently lose its exactness.
+    """
+    for x in arrays:  # a plain loop: this runs for every op with a constant (relu, x * 2)
+        if type(x) is np.ndarray and x.dtype.kind == "O":
+            break
+    else:
+        return arrays
+    import sympy
+
+    return [(sympy.Rational(repr(float(x))) if np.isfinite(x) else sympy.sympify(float(x)))
+            if isinstance(x, float) else x for x in arrays]
+
+
+def is_exact_scalar(out: Any) -> bool:
+    """A SymPy expression or a fractions.Fraction (what a full reduction of an object array
+    returns instead of a 0-d array)."""
+    import fractions
+
+    return isinstance(out, fractions.Fraction) or type(out).__module__.startswith("sympy.")
+
+
+def ones(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Ones of ``dtype``; for object arrays the exact SymPy 1 (Python's 1 / 3 is a float)."""
+    out = np.ones(shape, dtype=dtype)
+    if out.dtype.kind == "O":
+        import sympy
+
+        out[...] = sympy.S.One
+    return out
+
+
+def keeps_dtype(a: np.dtype, b: np.dtype) -> bool:
+    """True when a gradient of dtype ``a`` may stay as it is for a tensor of dtype ``b``:
+    the same dtype, or either side exact (object entries are not cast)."""
+    return a == b or a.kind == "O" or b.kind == "O"

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import _FREED, Function
+from autocnn.autograd.function import FREED, Function, Saved
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.derivatives import local_derivatives
 from autocnn.viz.labels import (
@@ -55,14 +55,13 @@ def _constant_values(node: Function) -> list[Any]:
     order: the drawer shows them on the constant inputs when there is one per constant
     input. Boolean arrays are masks the op derived (``Maximum``), never inputs."""
     saved = node._saved
-    if not saved or saved is _FREED:
+    if not saved or saved is FREED:
         return []
     out = []
     for entry in saved:
-        value = getattr(entry, "value", None)
-        origin = getattr(entry, "origin", None)
-        if value is None and isinstance(entry, tuple) and len(entry) == 4:
-            value, origin = entry[0], entry[1]
+        if not isinstance(entry, Saved):
+            continue
+        value, origin = entry.value, entry.origin
         if (origin is None and isinstance(value, (np.ndarray, int, float))
                 and not isinstance(value, bool) and np.asarray(value).dtype.kind in "fiu"):
             out.append(value)
