@@ -95,3 +95,60 @@ def embedded_json(checker: _Checker, element_id: str) -> object:
             assert attrs.get("type") == "application/json"
             return json.loads(body)
     raise AssertionError(f"no embedded JSON with id {element_id!r}")
+
+
+# ------------------------------------------------------------------------- the browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def browser_or_skip():
+    """A headless Chromium driven by Selenium with the system chromedriver, or a skip
+    naming what is missing (the HTML checks above still run without it)."""
+    import os
+
+    import pytest
+
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    if missing:
+        pytest.skip(f"no browser for the page tests: {', '.join(missing)} missing")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                "--disable-extensions", "--no-first-run"):
+        options.add_argument(arg)
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def open_page(driver, path) -> float:
+    """Load a page from its file:// URL and wait for its script; the seconds it took."""
+    import time
+
+    start = time.perf_counter()
+    driver.get(path.resolve().as_uri())
+    driver.execute_script("return document.readyState")
+    return time.perf_counter() - start
+
+
+def console_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def fetched(driver) -> list[str]:
+    """Every resource the page requested beyond itself (must stay empty)."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => !n.startsWith('data:'))")
+
+
+def screenshot_is_not_blank(driver) -> bool:
+    import io
+
+    from PIL import Image, ImageStat
+
+    image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("L")
+    return ImageStat.Stat(image).stddev[0] > 10
