@@ -85,8 +85,8 @@ def line_chart(title: str, x: Sequence[float], series: dict[str, Sequence[float]
                      'stroke-width="2"/>')
         parts.extend(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{color}"/>'
                      for a, b in pts)
-        lx = left + pw - 70
-        ly = top + 14 + 14 * i
+        lx = left + pw - 110 + 56 * i  # above the plot, right of the title: never on a line
+        ly = 16
         parts.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly - 4}" y2="{ly - 4}" '
                      f'stroke="{color}" stroke-width="2"/>')
         parts.append(f'<text x="{lx + 20}" y="{ly}" class="tick">{html.escape(name)}</text>')

@@ -208,8 +208,9 @@
   function legend(limit) {
     var c = el("canvas", { cls: "legend" });
     paint(c, 1, 64, function (i, j) { return diverging(j / 31.5 - 1); });
-    return el("span", { cls: "legend-box" }, [el("span", { text: fmt(-limit) }), c,
-      el("span", { text: "0 … " + fmt(limit) })]);
+    return el("span", { cls: "legend-box", title: "one colour scale for the whole layer" }, [
+      el("span", { text: "−" + fmt(limit) }), c, el("span", { text: "+" + fmt(limit) }),
+      el("span", { cls: "zero", text: "(white = 0)" })]);
   }
   function renderLayers() {
     var n = state.image, kind = state.mode;
