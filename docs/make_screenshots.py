@@ -23,14 +23,15 @@ from tests.pages_html import browser_or_skip  # noqa: E402  (after the path is s
 
 
 def main() -> int:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
     import autocnn as ac
     from autocnn import explain, optim
     from autocnn.data import load_shapes
     from autocnn.models import build_model
     from autocnn.report import write_report
     from autocnn.training import fit
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
 
     out = ROOT / "docs" / "img"
     out.mkdir(exist_ok=True)
