@@ -171,3 +171,16 @@ def test_the_page_of_100_images_opens_in_under_2_seconds(run, driver, tmp_path) 
     assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
     assert seconds < 2.0
     assert console_errors(driver) == []
+
+
+@needs_explain
+def test_in_jupyter_the_page_shows_inline_in_an_iframe(run, monkeypatch) -> None:
+    import html as html_module
+
+    ipython_display = pytest.importorskip("IPython.display")
+    shown = []
+    monkeypatch.setattr(ipython_display, "display", shown.append)
+    explain.show(run["model"], run["test"].images[:2])
+    assert len(shown) == 1 and shown[0].data.startswith("<iframe srcdoc=")
+    doc = html_module.unescape(shown[0].data.split('srcdoc="', 1)[1].split('" style=')[0])
+    check_page(doc)

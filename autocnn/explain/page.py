@@ -239,10 +239,14 @@ def show(model: Any, images: Any, labels: Any = None, classes: Any = None,
          height: int = 820) -> Any:
     """Display the explainer page inline in Jupyter (in an iframe, so its script runs
     in every notebook front end); returns the IPython display object."""
+    import warnings
+
     from IPython.display import HTML, display
 
     doc = page_html(model, images, labels, classes)
-    frame = HTML(f'<iframe srcdoc="{html.escape(doc, quote=True)}" style="width:100%; '
-                 f'height:{int(height)}px; border:1px solid #ddd"></iframe>')
+    with warnings.catch_warnings():  # IPython suggests IFrame, which needs a URL to load
+        warnings.simplefilter("ignore", UserWarning)
+        frame = HTML(f'<iframe srcdoc="{html.escape(doc, quote=True)}" style="width:100%; '
+                     f'height:{int(height)}px; border:1px solid #ddd"></iframe>')
     display(frame)
     return frame
