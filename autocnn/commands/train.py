@@ -9,9 +9,10 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     metrics.csv/.json   loss, accuracy, time and images/s per epoch
     graph.svg           the computation graph of the loss of one batch (graph.dot
                         when Graphviz's `dot` program is not installed)
-    curves.png          loss and accuracy per epoch          } with matplotlib
-    filters.png         the learned filters of the first conv } (the [plot] extra)
-    feature_maps.png    one test image and its feature maps  }
+    curves.png          loss and accuracy per epoch
+    filters.png         the learned filters of the first conv
+    feature_maps.png    one test image and its feature maps
+    report.html         all of it and more on one offline page (autocnn.report)
     checkpoints/        last.npz (and best.npz) after every epoch, and run.json:
                         `autocnn train --resume OUT/checkpoints` goes on from there
 
@@ -46,7 +47,7 @@ DEFAULT_LR = {"adam": 0.005, "sgd": 0.05}
 
 #: every file a run can write into --out; the ones a new run does not write are removed
 OUTPUT_FILES = ("model.npz", "model.json", "metrics.csv", "metrics.json", "graph.svg",
-                "graph.dot", "curves.png", "filters.png", "feature_maps.png")
+                "graph.dot", "curves.png", "filters.png", "feature_maps.png", "report.html")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -303,19 +304,22 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
             "dataset", "model", "test_accuracy", "test_loss", "train_seconds")})
         if graph:
-            _write_graph(model, test, staging)
+            _write_graph(model, test, staging, out)
         if plots:
             _write_plots(model, history, test, staging)
+        from autocnn.report.train import write_run_report
+
+        write_run_report(staging, model, history, test, metadata, graph=graph)
         names = sorted(p.name for p in staging.iterdir())
     return names
 
 
-def _write_graph(model: Any, test: Any, folder: Path) -> None:
+def _write_graph(model: Any, test: Any, folder: Path, out: Path) -> None:
     """The graph of the loss of a two-image batch: small enough to read."""
     from autocnn import functional as F
     from autocnn.autograd.tensor import Tensor
     from autocnn.viz import render
-    from autocnn.viz.render import INSTALL_HINT, dot_available
+    from autocnn.viz.render import dot_available
 
     model.eval()
     images, labels = Tensor(test.images[:2]), Tensor(test.labels[:2])
@@ -325,9 +329,9 @@ def _write_graph(model: Any, test: Any, folder: Path) -> None:
         render(loss, folder / "graph.svg", params=params)
         return
     render(loss, folder / "graph.dot", format="dot", params=params)
-    print(f"Graphviz's `dot` program was not found, so the graph was written as DOT text "
-          f"(graph.dot); {INSTALL_HINT}, then run: dot -Tsvg graph.dot -o graph.svg",
-          file=sys.stderr)
+    from autocnn.report.train import missing_dot_message
+
+    print(missing_dot_message(out), file=sys.stderr)
 
 
 def _write_plots(model: Any, history: Any, test: Any, folder: Path) -> None:
