@@ -22,11 +22,18 @@ Ops with named patterns: ``conv2d`` (inputs x, weight, bias), ``batch_norm`` (tr
 mode, x of shape (N, C), weight γ, bias β), ``max_pool2d`` (x), ``linear`` (x, weight,
 bias), ``cross_entropy`` (logits; softmax + cross-entropy). Any other op of the engine can
 be checked too by passing a forward callable and shapes (only the generic patterns then).
+
+The package: ``specs`` (what the checker knows per op), ``mistakes`` (the catalogue of
+wrong rules, shared with ``autocnn.course.inject``), ``student`` (running the student's
+code, errors turned into messages), ``check`` (:func:`check_backward`), ``report`` (the
+verdicts) and ``exact`` (the re-check on rationals and symbols).
 """
 
 from autocnn.symbolic.exercises.check import ATOL, RTOL, check_backward
+from autocnn.symbolic.exercises.mistakes import CATALOGUE, Mistake, mistakes_for
 from autocnn.symbolic.exercises.report import ExerciseReport, GradientResult, WrongEntry
 from autocnn.symbolic.exercises.specs import SPECS, OpSpec
+from autocnn.symbolic.exercises.student import StudentError
 
-__all__ = ["ATOL", "RTOL", "SPECS", "ExerciseReport", "GradientResult", "OpSpec", "WrongEntry",
-           "check_backward"]
+__all__ = ["ATOL", "CATALOGUE", "RTOL", "SPECS", "ExerciseReport", "GradientResult", "Mistake",
+           "OpSpec", "StudentError", "WrongEntry", "check_backward", "mistakes_for"]
