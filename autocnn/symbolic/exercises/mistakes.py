@@ -54,7 +54,8 @@ def vjp(forward: Callable[..., Any], arrays: list[np.ndarray], grad: np.ndarray,
 
 # ----------------------------------------------------------------------------- conv2d
 def _conv(x: Any, w: Any, b: Any, stride: int = 1, padding: int = 0) -> Any:
-    from autocnn.functional import conv2d
+    # from its own module: ``course.inject`` replaces the name everywhere else
+    from autocnn.functional.conv import conv2d
 
     return conv2d(x, w, b, stride=stride, padding=padding)
 
@@ -281,6 +282,22 @@ _ENTRIES = [
             "(softmax − one_hot)", _ce_rule("no_onehot")),
     Mistake("cross_entropy", "sign_error_onehot_term", "sign error in one term: softmax(z) + "
             "one_hot(t) instead of softmax(z) − one_hot(t)", _ce_rule("plus_onehot")),
+]
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+_ENTRIES += [
+    # primitives -------------------------------------------------------------------------
+    Mistake("sigmoid", "derivative_is_output", "used σ(x) as its own derivative: dσ/dx = "
+            "σ(x)·(1 − σ(x))", lambda g, x: {"x": g * _sigmoid(x)}),
+    Mistake("sigmoid", "sign_error", "sign error (the gradient has the wrong sign)",
+            lambda g, x: {"x": -g * _sigmoid(x) * (1 - _sigmoid(x))}),
+    Mistake("tanh", "one_plus_tanh_squared", "1 + tanh² used where d tanh/dx = 1 − tanh²",
+            lambda g, x: {"x": g * (1 + np.tanh(np.asarray(x, dtype=np.float64)) ** 2)}),
+    Mistake("tanh", "sign_error", "sign error (the gradient has the wrong sign)",
+            lambda g, x: {"x": -g * (1 - np.tanh(np.asarray(x, dtype=np.float64)) ** 2)}),
 ]
 
 #: op name → mistake key → :class:`Mistake`

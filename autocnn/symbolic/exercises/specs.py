@@ -138,6 +138,8 @@ SPECS: dict[str, OpSpec] = {
     "cross_entropy": OpSpec("cross_entropy", ("logits",), ((3, 4),), {"target": [0, 3, 1]},
                             _ce_forward, _ce_expected),
 }
+SPECS["sigmoid"] = OpSpec("sigmoid", ("x",), ((2, 3),), {}, lambda x: x.sigmoid(), None)
+SPECS["tanh"] = OpSpec("tanh", ("x",), ((2, 3),), {}, lambda x: x.tanh(), None)
 SPECS["softmax_cross_entropy"] = SPECS["cross_entropy"]
 SPECS["softmax-ce"] = SPECS["cross_entropy"]
 
