@@ -45,7 +45,7 @@ def to_gradescope(results: GradeResult | Iterable[GradeResult], visibility: str 
                 "max_score": p.max_score,
                 "status": "passed" if p.passed else "failed",
                 "output": p.feedback(),
-                "tags": [r.exercise] + p.mistake_keys,
+                "tags": [r.exercise, *p.mistake_keys],
                 "visibility": visibility,
             })
     out: dict[str, Any] = {

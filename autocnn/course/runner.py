@@ -19,12 +19,12 @@ import traceback
 from typing import Any
 
 
-class PartTimeout(Exception):
+class PartTimeoutError(Exception):
     """The part ran past its time limit."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    raise PartTimeout()
+    raise PartTimeoutError()
 
 
 def to_jsonable(value: Any) -> Any:
@@ -77,7 +77,7 @@ def main() -> int:
     try:
         signal.setitimer(signal.ITIMER_REAL, limit)
         exec(compile(source, "<student>", "exec"), namespace)
-    except PartTimeout:
+    except PartTimeoutError:
         setup_error = f"the code outside the functions ran longer than {limit:g} s"
     except BaseException as exc:
         setup_error = f"the code raised {_describe(exc)} before any part ran"
@@ -102,7 +102,7 @@ def main() -> int:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 out["value"] = to_jsonable(value)
                 out["ok"] = True
-            except PartTimeout:
+            except PartTimeoutError:
                 out["error"] = f"timed out: {call['function']}() ran longer than {limit:g} s"
             except BaseException as exc:
                 out["error"] = f"{call['function']}() raised {_describe(exc)}"
