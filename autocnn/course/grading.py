@@ -131,7 +131,8 @@ def _source_of(submission: Any) -> str | None:
 
 
 def notebook_source(text: str) -> str:
-    """The code cells of a notebook (JSON text), joined; magics and shell lines dropped."""
+    """The code cells of a notebook (JSON text), joined; magics and shell lines dropped, and
+    the cells tagged ``autocnn-not-graded`` (visible checks, demos) left out."""
     try:
         nb = json.loads(text)
         cells = nb["cells"]
@@ -143,6 +144,9 @@ def notebook_source(text: str) -> str:
             continue
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if "autocnn-not-graded" in tags or "[autocnn-not-graded]" in src.split("\n", 1)[0]:
+            continue  # the visible checks and demos: they call the student's functions
         out.append("\n".join(ln for ln in src.splitlines()
                              if not ln.lstrip().startswith(("%", "!"))))
     return "\n\n".join(out) + "\n"

@@ -149,10 +149,10 @@ def _conv_lesson(seed: int) -> Variant:
     g = _ints(rng, (1, 1, 4, 4), -1, 1)
     k = _conv_key(x, w, b, g, 1, 0)
     parts = [
-        Part("y", "Y = X ⋆ W", "conv_forward", "Y, shape (1, 1, 4, 4)", 2.0),
-        Part("dx", "dL/dx", "conv_grad_input", "dL/dX, shape (1, 1, 6, 6)", 4.0,
+        Part("y", "Y = X ⋆ W", "lesson_forward", "Y, shape (1, 1, 4, 4)", 2.0),
+        Part("dx", "dL/dx", "lesson_grad_input", "dL/dX, shape (1, 1, 6, 6)", 4.0,
              "conv2d", "x"),
-        Part("dw", "dL/dw", "conv_grad_weight", "dL/dW, shape (1, 1, 3, 3)", 4.0,
+        Part("dw", "dL/dw", "lesson_grad_weight", "dL/dW, shape (1, 1, 3, 3)", 4.0,
              "conv2d", "weight"),
     ]
     statement = (
