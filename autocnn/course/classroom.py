@@ -28,7 +28,7 @@ import numpy as np
 import sympy
 
 from autocnn.course.export import to_gradescope, to_otter
-from autocnn.course.grading import TIMEOUT, GradeResult, grade
+from autocnn.course.grading import TIMEOUT, GradeResult, grade_all
 from autocnn.course.variants import Variant, exercise_name, variant
 from autocnn.files import atomic_write
 from autocnn.symbolic.latex import standalone
@@ -295,10 +295,10 @@ def grade_folder(submissions: str | Path, key: str | Path, out: str | Path | Non
             for ex in exercises:
                 row[ex] = 0.0
         else:
-            for ex in exercises:
-                results.append(grade(path, ex, int(info["seeds"][ex]), timeout=timeout,
-                                     student=sid))
-                row[ex] = results[-1].score
+            results = grade_all(path, [(ex, int(info["seeds"][ex])) for ex in exercises],
+                                timeout=timeout, student=sid)
+            for ex, result in zip(exercises, results):
+                row[ex] = result.score
             feedback = "\n".join(r.feedback() for r in results)
             atomic_write(out / "results" / f"{sid}.json",
                          json.dumps(to_gradescope(results), indent=1) + "\n")

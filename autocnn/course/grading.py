@@ -360,11 +360,27 @@ def grade(submission: Any, exercise: str | int, seed: int, timeout: float = TIME
     of each part, in seconds. Never raises because of the student's code: errors,
     timeouts and wrong shapes are per-part results (score 0, with a message).
     """
+    return grade_all(submission, [(exercise, seed)], timeout, student)[0]
+
+
+def grade_all(submission: Any, instances: list[tuple[str | int, int]],
+              timeout: float = TIMEOUT, student: str = "") -> list[GradeResult]:
+    """:func:`grade` for several (exercise, seed) pairs at once: source code runs in one
+    child process for all of them (one notebook holds every exercise of a student)."""
     if not isinstance(timeout, int | float) or not timeout > 0:
         raise ValueError(f"course.grade: 'timeout' must be a positive number of seconds, got "
                          f"{timeout!r}")
-    v = variant(exercise, seed)
-    answers = _answers(submission, v, float(timeout))
-    parts = [_grade_part(v, p, answers.get(p.name, {"ok": False, "error": "no answer"}))
-             for p in v.parts]
-    return GradeResult(v.exercise, v.seed, parts, student)
+    variants = [variant(e, s) for e, s in instances]
+    source = _source_of(submission)
+    if source is not None:
+        calls = [{"part": f"{i}/{p.name}", "function": p.function, "args": _args_json(v)}
+                 for i, v in enumerate(variants) for p in v.parts]
+        ran = _run_source(source, calls, float(timeout))
+        answers = [{p.name: ran[f"{i}/{p.name}"] for p in v.parts}
+                   for i, v in enumerate(variants)]
+    else:
+        answers = [_answers(submission, v, float(timeout)) for v in variants]
+    return [GradeResult(v.exercise, v.seed,
+                        [_grade_part(v, p, a.get(p.name, {"ok": False, "error": "no answer"}))
+                         for p in v.parts], student)
+            for v, a in zip(variants, answers)]
