@@ -245,7 +245,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert result.returncode == 2
     assert result.stderr == ("autocnn train: error: unknown model 'resnet'; valid models are "
-                             "seed, lenet\n")
+                             "seed, lenet, vgg_small, resnet_small\n")
     assert not list(tmp_path.iterdir())
 
 

@@ -16,14 +16,16 @@ gradient itself, which is what double backward differentiates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from autocnn.autograd import grad_mode
-from autocnn.autograd.function import _FREED, Function, anomaly_check_backward
+from autocnn.autograd.extras import backward_pass
+from autocnn.autograd.function import FREED, Function
 from autocnn.autograd.tensor import Tensor, _ops
+from autocnn.ops import backend
 
 
 def graph_order(roots: Sequence[Function]) -> list[Function]:
@@ -34,38 +36,28 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
     number of live gradients small. The order depends only on the graph, so drawing code
     (``autocnn.viz``) shows exactly the engine's order.
     """
-    deps: dict[int, int] = {}
-    seen: set[int] = set()
-    unique_roots = []
-    for r in roots:
-        if id(r) not in seen:
-            seen.add(id(r))
-            unique_roots.append(r)
+    roots = list(dict.fromkeys(roots))  # without repeats, in order (nodes hash by identity)
     # pass 1: count, for every node, the edges that reach it from consumers in the graph
-    stack = list(unique_roots)
+    consumers: dict[int, int] = {}
+    stack = list(roots)
     while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
+        for edge in stack.pop().next_edges:
             if isinstance(edge, Function):
                 key = id(edge)
-                if key in deps:
-                    deps[key] += 1
-                else:
-                    deps[key] = 1
-                if key not in seen:
-                    seen.add(key)
+                if key not in consumers:
+                    consumers[key] = 0
                     stack.append(edge)
+                consumers[key] += 1
     # pass 2 (Kahn): a node is ready once all its consumers have run
-    ready = [r for r in reversed(unique_roots) if id(r) not in deps]
+    ready = [r for r in reversed(roots) if id(r) not in consumers]
     order = []
     while ready:
         node = ready.pop()
         order.append(node)
         for edge in reversed(node.next_edges):
             if isinstance(edge, Function):
-                key = id(edge)
-                deps[key] -= 1
-                if deps[key] == 0:
+                consumers[id(edge)] -= 1
+                if consumers[id(edge)] == 0:
                     ready.append(edge)
     return order
 
@@ -73,20 +65,13 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Function, index: int) -> Tensor:
     """Undo broadcasting: sum ``grad`` over the axes along which its input was broadcast."""
     gshape = grad.data.shape
-    extra = len(gshape) - len(shape)
-    if extra < 0 or any(
-        s != 1 and s != gs for s, gs in zip(shape, gshape[extra:])
-    ):
-        raise RuntimeError(
-            f"backward of {node.name} returned a gradient of shape {gshape} for its input "
-            f"{index}, which has shape {shape}"
-        )
+    extra = len(gshape) - len(shape)  # leading axes that broadcasting added
+    if extra < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[extra:])):
+        raise RuntimeError(f"backward of {node.name} returned a gradient of shape {gshape} "
+                           f"for its input {index}, which has shape {shape}")
     axes = tuple(range(extra)) + tuple(
-        extra + i for i, s in enumerate(shape) if s == 1 and gshape[extra + i] != 1
-    )
-    # The primitives directly: the axes and the shape are valid by construction. With no
-    # leading axes to drop, keepdims gives the input's shape in one op.
-    if axes:
+        extra + i for i, s in enumerate(shape) if s == 1 and gshape[extra + i] != 1)
+    if axes:  # the primitives directly: axes and shape are valid by construction
         grad = _ops.Sum.apply(grad, axis=axes, keepdims=not extra)
     return _ops.Reshape.apply(grad, shape=shape) if grad.data.shape != shape else grad
 
@@ -100,12 +85,6 @@ def _as_grad(value: Any, node: Function, index: int) -> Tensor:
         f"backward of {node.name} returned {type(value).__name__} as the gradient of its "
         f"input {index}; expected a Tensor, an array or None"
     )
-
-
-def _fix_dtype(grad: Tensor, dtype: np.dtype) -> Tensor:
-    if grad.data.dtype == dtype or dtype.kind == "O" or grad.data.dtype.kind == "O":
-        return grad
-    return grad.astype(dtype)
 
 
 def _add_plain(a: Tensor, b: Tensor) -> Tensor:
@@ -135,153 +114,92 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     targets: Sequence[Tensor] | None = None,
-    on_node: Callable[[Function, Tensor, tuple], None] | None = None,
 ) -> list[Tensor | None] | None:
-    """Propagate ``grad_outputs`` from ``outputs`` back through the graph.
-
-    Without ``targets``: accumulate into the ``.grad`` of every leaf that requires grad.
-    With ``targets``: return their gradients (``None`` where none arrives) and leave
-    ``.grad`` untouched; only the part of the graph that leads to a target runs.
-    ``on_node(node, grad_output, grads)`` is called after each node's backward (for
-    step-by-step pictures of the pass).
-    """
-    buffers: dict[int, Tensor] = {}
-    leaf_grads: dict[int, Tensor] | None = None
-    capture_nodes: dict[int, int] = {}
-    capture_leaves: dict[int, int] = {}
-    results: list[Tensor | None] = []
-    handed_out: set[int] = set()
-    if targets is not None:
-        results = [None] * len(targets)
-        leaf_grads = {}
-        for i, t in enumerate(targets):
-            if t.grad_fn is not None:
-                capture_nodes[id(t.grad_fn)] = i
-            else:
-                capture_leaves[id(t)] = i
-
-    # Summing gradients is the engine's own work, not a backward rule: without create_graph
-    # it is a plain NumPy addition (no op, no node), with it a recorded Add.
+    """Propagate ``grad_outputs`` (dL/d output) from ``outputs`` back through the graph,
+    into the ``.grad`` of every leaf that requires grad; or, with ``targets``, return their
+    gradients without touching ``.grad`` (only the part that leads to a target runs)."""
+    # Summing gradients is the engine's own work, not a backward rule: a plain NumPy
+    # addition, or a recorded Add under create_graph (so the sum is differentiable too).
     add = _add_recorded if create_graph else _add_plain
+    handed_out: set[int] = set()  # arrays already in some .grad (see _owned)
 
-    def accumulate_leaf(leaf: Tensor, grad: Tensor) -> None:
-        if leaf_grads is not None:
-            key = id(leaf)
-            if key in capture_leaves:
-                prev = leaf_grads.get(key)
-                leaf_grads[key] = grad if prev is None else add(prev, grad)
-            return
+    def accumulate(leaf: Tensor, grad: Tensor) -> None:
         if leaf.grad is None:
             leaf.grad = grad if create_graph else _owned(grad, handed_out)
         else:
             leaf.grad = add(leaf.grad, grad)
 
-    roots = []
+    order = graph_order([out.grad_fn for out in outputs if out.grad_fn is not None])
+    extra = backward_pass(order, targets, add)  # EXTRA: hooks, observers, grad() targets
+    buffers: dict[int, Tensor] = {}  # id(node) -> dL/d(node's output), summed so far
     for out, g in zip(outputs, grad_outputs):
-        if out.grad_fn is None:
-            accumulate_leaf(out, g)
-        else:
+        if out.grad_fn is not None:
             key = id(out.grad_fn)
             buffers[key] = g if key not in buffers else add(buffers[key], g)
-            roots.append(out.grad_fn)
-
-    order = graph_order(roots)
-    needed = None if targets is None else _needed(order, capture_nodes, capture_leaves)
-    anomaly = grad_mode.anomaly
-
-    saved_mode = grad_mode.enabled
-    grad_mode.enabled = create_graph
-    try:
+        elif extra is None or (g := extra.root_leaf(out, g)) is not None:
+            accumulate(out, g)  # an output that is itself a leaf
+    with grad_mode.set_grad_enabled(create_graph):  # backward rules record only if asked
         for node in order:
-            key = id(node)
-            grad_out = buffers.pop(key, None)
+            grad_out = buffers.pop(id(node), None)  # complete: all its consumers have run
+            if grad_out is not None and extra is not None:
+                grad_out = extra.before_node(node, grad_out)
             if grad_out is None:
-                continue
-            if needed is not None:
-                if key in capture_nodes:
-                    results[capture_nodes[key]] = grad_out
-                if key not in needed:
-                    continue
-            if anomaly:
-                grads = _backward_with_context(node, grad_out)
-            else:
-                grads = type(node).backward(node, grad_out)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            edges = node.next_edges
-            if len(grads) != len(edges):
-                grads = _match_arity(node, grads)
-            if anomaly:
-                anomaly_check_backward(node, grads)
-            if on_node is not None:
-                on_node(node, grad_out, grads)
-            for index, (edge, grad) in enumerate(zip(edges, grads)):
+                continue  # no gradient reaches this node (or no target needs it)
+            grads = type(node).backward(node, grad_out)  # the chain rule at one node
+            if type(grads) is not tuple or len(grads) != len(node.next_edges):
+                grads = _one_per_input(node, grads)
+            if extra is not None:
+                extra.after_node(node, grad_out, grads)
+            for index, (edge, grad) in enumerate(zip(node.next_edges, grads)):
                 if edge is None or grad is None:
-                    continue
-                if type(grad) is not Tensor:
-                    grad = _as_grad(grad, node, index)
-                if isinstance(edge, Function):
-                    if grad.data.shape != edge.out_shape:
-                        grad = _sum_to(grad, edge.out_shape, node, index)
-                    dtype = grad.data.dtype
-                    if dtype is not edge.out_dtype and dtype != edge.out_dtype:
-                        grad = _fix_dtype(grad, edge.out_dtype)
-                    k = id(edge)
-                    prev = buffers.get(k)
-                    buffers[k] = grad if prev is None else add(prev, grad)
-                else:
-                    if grad.data.shape != edge.data.shape:
-                        grad = _sum_to(grad, edge.data.shape, node, index)
-                    if grad.data.dtype != edge.data.dtype:
-                        grad = _fix_dtype(grad, edge.data.dtype)
-                    accumulate_leaf(edge, grad)
+                    continue  # this input needs no gradient
+                if isinstance(edge, Function):  # an inner node: add to its gradient
+                    if type(grad) is not Tensor or grad.data.shape != edge.out_shape \
+                            or grad.data.dtype is not edge.out_dtype:
+                        grad = _fit(grad, edge, node, index)  # undo broadcasting, cast
+                    key = id(edge)
+                    buffers[key] = grad if key not in buffers else add(buffers[key], grad)
+                else:  # a leaf: add to its .grad
+                    if type(grad) is not Tensor or grad.data.shape != edge.data.shape \
+                            or grad.data.dtype is not edge.data.dtype:
+                        grad = _fit(grad, edge, node, index)  # undo broadcasting, cast
+                    if extra is None or (grad := extra.reach_leaf(edge, grad)) is not None:
+                        accumulate(edge, grad)
             if not retain_graph and node._saved:
-                node._saved = _FREED
-    finally:
-        grad_mode.enabled = saved_mode
-
-    if targets is None:
-        return None
-    for key, i in capture_leaves.items():
-        results[i] = leaf_grads.get(key)  # type: ignore[union-attr]
-    return results
+                node._saved = FREED  # give the saved values' memory back
+        for leaf, grad in extra.finish() if extra is not None else ():
+            accumulate(leaf, grad)
+    return None if targets is None else extra.results
 
 
-def _backward_with_context(node: Function, grad_out: Tensor) -> Any:
-    """Run a backward rule under anomaly mode, saying which node's backward failed."""
-    try:
-        return type(node).backward(node, grad_out)
-    except RuntimeError as exc:
-        if not str(exc).startswith("detect_anomaly"):
-            raise
-        where = node._stack or "<created outside anomaly mode>"
-        raise RuntimeError(
-            f"{exc}\n  while computing the backward of {node.name}, created at {where}"
-        ) from None
-
-
-def _needed(order: list[Function], capture_nodes: dict, capture_leaves: dict) -> set[int]:
-    """The nodes whose backward must run for gradients to reach some target."""
-    needed: set[int] = set()
-    for node in reversed(order):  # inputs before the nodes that consume them
-        for edge in node.next_edges:
-            if edge is None:
-                continue
-            key = id(edge)
-            if key in needed or key in capture_nodes or key in capture_leaves:
-                needed.add(id(node))
-                break
-    return needed
-
-
-def _match_arity(node: Function, grads: tuple) -> tuple:
+def _one_per_input(node: Function, grads: Any) -> tuple:
+    """A backward's result as a tuple with one entry per positional input."""
+    if type(grads) is not tuple:
+        grads = (grads,)
     edges = node.next_edges
+    if len(grads) == len(edges):
+        return grads
     if len(grads) < len(edges) and all(e is None for e in edges[len(grads):]):
         return grads + (None,) * (len(edges) - len(grads))
     raise RuntimeError(
         f"backward of {node.name} returned {len(grads)} gradient(s), but the op has "
         f"{len(edges)} positional input(s); return one gradient (or None) per input"
     )
+
+
+def _fit(grad: Any, edge: Function | Tensor, node: Function, index: int) -> Tensor:
+    """A gradient a backward returned, as a Tensor of its input's shape and dtype."""
+    if type(grad) is not Tensor:
+        grad = _as_grad(grad, node, index)
+    if isinstance(edge, Function):
+        shape, dtype = edge.out_shape, edge.out_dtype
+    else:
+        shape, dtype = edge.data.shape, edge.data.dtype
+    if grad.data.shape != shape:
+        grad = _sum_to(grad, shape, node, index)
+    if grad.data.dtype is not dtype and not backend.keeps_dtype(grad.data.dtype, dtype):
+        grad = grad.astype(dtype)
+    return grad
 
 
 def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
@@ -292,12 +210,7 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
                 "implicitly only for a one-entry output. Pass gradient= (dL/d output) of "
                 "the same shape, or reduce the output first (e.g. .sum())."
             )
-        ones = np.ones(out.data.shape, dtype=out.data.dtype)
-        if ones.dtype.kind == "O":  # an exact SymPy 1: Python's int 1 / 3 would be a float
-            import sympy
-
-            ones[...] = sympy.S.One
-        return Tensor._constant(ones)
+        return Tensor._constant(backend.ones(out.data.shape, out.data.dtype))
     if isinstance(gradient, Tensor):
         g = gradient
     else:
@@ -307,7 +220,7 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
             f"{where}: the gradient has shape {g.data.shape}, but the output has shape "
             f"{out.data.shape}; they must match"
         )
-    if g.data.dtype != out.data.dtype and out.data.dtype.kind != "O":
+    if not backend.keeps_dtype(g.data.dtype, out.data.dtype):
         g = Tensor._constant(g.data.astype(out.data.dtype))
     return g
 
@@ -329,18 +242,24 @@ def backward_from(
     _check_differentiable(tensor, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    g = _root_grad(tensor, gradient, "backward")
-    if g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data):
-        # .grad must never alias the caller's array. Without create_graph a read-only view
-        # is enough: _owned() copies it only if it reaches a leaf's .grad, so a large
-        # upstream gradient (y.backward(dy) on a conv output) is not copied for nothing.
-        if create_graph:
-            g = Tensor._constant(g.data.copy())
-        else:
-            view = g.data.view()
-            view.flags.writeable = False
-            g = Tensor._constant(view)
-    run_backward([tensor], [g], retain_graph, create_graph)
+    g = _root_grad(tensor, gradient, "backward")  # dL/d(tensor): ones for a scalar
+    run_backward([tensor], [_unaliased(g, gradient, create_graph)], retain_graph, create_graph)
+
+
+def _unaliased(g: Tensor, gradient: Any, create_graph: bool) -> Tensor:
+    """``g``, unless it shares the caller's array: ``.grad`` must never alias it.
+
+    Without create_graph a read-only view is enough: ``_owned`` copies it only if it
+    reaches a leaf's ``.grad``, so a large upstream gradient (``y.backward(dy)`` on a conv
+    output) is not copied for nothing.
+    """
+    if not (g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data)):
+        return g
+    if create_graph:
+        return Tensor._constant(g.data.copy())
+    view = g.data.view()
+    view.flags.writeable = False
+    return Tensor._constant(view)
 
 
 def grad(

@@ -22,15 +22,16 @@ freed by reference counting alone.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from autocnn.autograd import grad_mode
+from autocnn.autograd import anomaly, grad_mode
 
-_SELF = object()  # marks a saved array that is the node's own output
-_FREED = object()  # marks saved values released by a backward without retain_graph
+#: the origin of a saved value that is the node's own output (see ``Saved``)
+OUTPUT = object()
+#: what ``_saved`` holds once a backward without retain_graph released the saved values
+FREED = object()
 
 
 class Function:
@@ -88,15 +89,21 @@ class Function:
     def saved_tensors(self) -> tuple:
         """The saved values as Tensors connected to the graph (inputs and output keep their
         history, so a backward written with them is differentiable again)."""
+        if self._saved is FREED:
+            raise _freed_error(self)
+        return tuple([_rebuild(self, entry) for entry in self._saved])
+
+    @property
+    def saved(self) -> tuple[Saved, ...]:
+        """What this node saved, as ``Saved`` records read by field (empty once freed):
+        for tools that look at a graph (``viz``) without running its backward."""
         saved = self._saved
-        if saved is _FREED:
-            raise RuntimeError(
-                f"{self.name}: trying to backward through the graph a second time, or to read "
-                "saved values after they were freed. The first backward() released them to "
-                "give the memory back; pass retain_graph=True to that first call if you need "
-                "to backward through the same graph again."
-            )
-        return tuple([_rebuild(self, entry) for entry in saved])
+        return () if saved is FREED else tuple(e for e in saved if isinstance(e, Saved))
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward without ``retain_graph`` released the saved values."""
+        return self._saved is FREED
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -115,7 +122,7 @@ class Function:
     def release(self) -> None:
         """Free the saved values (the engine calls this after a backward)."""
         if self._saved:
-            self._saved = _FREED
+            self._saved = FREED
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.describe().items())
@@ -125,16 +132,14 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the primitive on ``args`` (Tensors or constants) and record it if needed."""
-        # This is the hottest function of the package: every op of every forward and of
-        # every backward passes here once, so it is written for speed.
+        # The hottest function of the package: the textbook steps inline, extras named.
         ctx = _new(cls)
         ctx._saved = ()
-        arrays = []
-        edges = []
-        record = False
-        has_float = False
+        # 1. each input's array, and where its gradient goes: the node that made it, the
+        #    leaf itself, or nowhere (None)
+        arrays, edges, record, constants = [], [], False, False
         for a in args:
-            if type(a) is Tensor or isinstance(a, Tensor):
+            if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._requires_grad:
                     record = True
@@ -142,108 +147,175 @@ class Function:
                 else:
                     edges.append(None)
             else:
-                if isinstance(a, float):
-                    has_float = True
                 arrays.append(a)
                 edges.append(None)
-        if has_float:
-            arrays = _exact_constants(arrays)
-        if record and not grad_mode.enabled:
-            record = False
-        ctx.next_edges = edges if record else ()
+                constants = True
+        record = record and grad_mode.enabled
+        ctx.next_edges = edges if record else ()  # forward may read ctx.needs_input_grad
+        if constants:
+            arrays = backend.exact_constants(arrays)  # EXTRA: exact arithmetic (SymPy)
+        # 2. the forward computation, in NumPy
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError, AttributeError) as exc:
-            raise _explain(cls, args, exc) from exc
-        raw_out = out  # forward may have saved it before it is made an array
+            raise _explain(cls, args, exc) from exc  # EXTRA: name the op and the shapes
         if type(out) is not np.ndarray:
-            out = _as_output(cls, out)
-        if grad_mode.anomaly:
-            _anomaly_check_forward(cls, ctx, arrays, out)
-
+            out = _as_output(cls, ctx, out)  # a NumPy scalar, a SymPy number, or a mistake
+        # 3. the output tensor, and the node only when a gradient will be needed
         result = _new(Tensor)
         result.data = out
+        result._requires_grad = record
+        result.grad_fn = ctx if record else None
+        if record:
+            _check_differentiable(cls, out)
+            ctx.next_edges = tuple(edges)
+            ctx.out_shape = out.shape
+            ctx.out_dtype = out.dtype
+            if ctx._saved:  # what backward needs, each with its origin and version
+                ctx._saved = tuple([_remember(s, args, arrays, out, result)
+                                    for s in ctx._saved])
         if cls.returns_view and isinstance(args[0], Tensor):
-            result._vbox = args[0]._version_box()
-        if not record:
-            result._requires_grad = False
-            result.grad_fn = None
-            return result
-        if out.dtype.kind not in "fcO":
-            raise TypeError(
-                f"{cls.__name__}: an op recorded for backward must give a floating result, "
-                f"got dtype {out.dtype}"
-            )
-        result._requires_grad = True
-        result.grad_fn = ctx
-        ctx.next_edges = tuple(edges)
-        ctx.out_shape = out.shape
-        ctx.out_dtype = out.dtype
+            result._vbox = args[0]._version_box()  # EXTRA: a view shares its version counter
         if grad_mode.anomaly:
-            ctx._stack = _user_frame()
-        if ctx._saved:
-            ctx._saved = tuple([_origin(args, arrays, out, raw_out, result, s)
-                                for s in ctx._saved])
+            anomaly.after_forward(cls, ctx, arrays, out, record)  # EXTRA: anomaly mode
         return result
 
 
 _new = object.__new__
 
 
-# ---------------------------------------------------------------------- saved values
-def _origin(args: tuple, arrays: list, out: np.ndarray, raw_out: Any, result: Tensor, item):
-    """Describe a saved item as (value, origin, version box, version) for ``_rebuild``.
+def _check_differentiable(cls: type, out: np.ndarray) -> None:
+    if out.dtype.kind not in _DIFFERENTIABLE_KINDS:
+        raise TypeError(
+            f"{cls.__name__}: an op recorded for backward must give a floating result, "
+            f"got dtype {out.dtype}"
+        )
 
-    The origin is the input tensor's node (or the leaf tensor itself), ``_SELF`` for the
-    output, or ``None`` for a constant. Matching is by identity: a saved array *is* an
-    input's ``.data`` or the output.
+
+# ---------------------------------------------------------------------- saved values
+class Saved(NamedTuple):
+    """One value a node saved for backward, as ``saved_tensors`` rebuilds it.
+
+    ``origin`` is where the value came from: the input's node, the input leaf itself,
+    ``OUTPUT`` (the node's own output) or None (a constant, or an array computed in
+    forward). ``box``/``version`` are the version counter of the tensor it came from and
+    its value at saving time (None/0 for constants), so a later in-place change is caught.
+    ``copy_of`` is the index of the input a constant is an exact copy of (user Functions
+    only, see ``_copied_input``), else None.
     """
+
+    value: Any
+    origin: Any
+    box: list[int] | None
+    version: int
+    copy_of: int | None = None
+
+    @property
+    def is_output(self) -> bool:
+        """True if the value is the node's own output."""
+        return self.origin is OUTPUT
+
+
+def _remember(item: Any, args: tuple, arrays: list, out: np.ndarray, result: Tensor) -> Saved:
+    """Describe a saved item (see ``Saved``). Matching is by identity: a saved array *is*
+    an input's ``.data`` or the output."""
     if isinstance(item, Tensor):
         box = item._version_box()
-        return (item.data, item.grad_fn or (item if item._requires_grad else None), box, box[0])
-    if item is out or item is raw_out:
+        return Saved(item.data, item.grad_fn or (item if item._requires_grad else None),
+                     box, box[0])
+    if item is out:
         box = result._version_box()
-        return (out, _SELF, box, box[0])
+        return Saved(out, OUTPUT, box, box[0])
     if isinstance(item, np.generic):  # NumPy gives 0-d results as scalars
-        return (np.asarray(item), None, None, 0)
-    if type(item) is not np.ndarray:
-        return (item, None, None, 0)
-    for a, arr in zip(args, arrays):
-        if arr is item and isinstance(a, Tensor):
-            box = a._version_box()
-            origin = a.grad_fn or (a if a._requires_grad else None)
-            return (item, origin, box, box[0])
-    return (item, None, None, 0)
+        return Saved(np.asarray(item), None, None, 0)
+    if type(item) is np.ndarray:
+        for a, arr in zip(args, arrays):
+            if arr is item and isinstance(a, Tensor):
+                box = a._version_box()
+                return Saved(item, a.grad_fn or (a if a._requires_grad else None), box, box[0])
+        return Saved(item, None, None, 0, _copied_input(result.grad_fn, item, args, arrays))
+    return Saved(item, None, None, 0)
 
 
-def _rebuild(ctx: Function, entry: tuple) -> Any:
-    value, origin, box, version = entry
+def _rebuild(ctx: Function, entry: Saved) -> Any:
+    """A saved value as backward sees it: an input or the output keeps its history."""
+    value, origin, box, version, copy_of = entry
     if box is not None and box[0] != version:
-        kind = "its output" if origin is _SELF else f"a tensor of shape {value.shape}"
-        raise RuntimeError(
-            f"{ctx.name}: {kind} that this op saved for backward was modified in place "
-            f"after it was saved (version {version}, now {box[0]}); its gradient would be "
-            "wrong. Do not change tensors in place (e.g. with an optimiser step, add_(), or "
-            "x[...] = ...) between a forward pass and its backward; clone them instead."
-        )
-    if type(value) is not np.ndarray:
-        return value
-    if origin is None:
-        return Tensor._constant(value)
-    if origin is _SELF:
+        raise _modified_error(ctx, entry)  # EXTRA: changed in place since it was saved
+    if copy_of is not None and grad_mode.enabled:
+        raise _copy_error(ctx, copy_of)  # EXTRA: a copy cannot carry a second derivative
+    if type(value) is not np.ndarray or origin is None:
+        return value if type(value) is not np.ndarray else Tensor._constant(value)
+    if origin is OUTPUT:
         return Tensor._from_node(value, ctx)
     if isinstance(origin, Tensor):  # a leaf: the tensor itself, so double backward reaches it
         return origin
     return Tensor._from_node(value, origin)
 
 
+def _copied_input(ctx: Function, item: np.ndarray, args: tuple, arrays: list) -> int | None:
+    """The index of an input requiring grad that ``item`` is an exact copy of (``x.copy()``).
+
+    Only for Functions written outside autocnn (its own primitives save computed masks on
+    purpose): such a copy is a constant to the graph, so the first derivative is right but
+    a second one would silently lose the path through it. ``_rebuild`` then refuses to
+    build a double-backward graph from it, and says why.
+    """
+    if type(ctx).__module__.startswith("autocnn."):
+        return None
+    for i, (a, arr) in enumerate(zip(args, arrays)):
+        if (isinstance(a, Tensor) and a._requires_grad and type(arr) is np.ndarray
+                and arr.shape == item.shape and arr.dtype == item.dtype
+                and np.array_equal(arr, item)):
+            return i
+    return None
+
+
+def _freed_error(ctx: Function) -> RuntimeError:
+    return RuntimeError(
+        f"{ctx.name}: trying to backward through the graph a second time, or to read "
+        "saved values after they were freed. The first backward() released them to "
+        "give the memory back; pass retain_graph=True to that first call if you need "
+        "to backward through the same graph again."
+    )
+
+
+def _modified_error(ctx: Function, entry: Saved) -> RuntimeError:
+    kind = "its output" if entry.is_output else f"a tensor of shape {entry.value.shape}"
+    return RuntimeError(
+        f"{ctx.name}: {kind} that this op saved for backward was modified in place "
+        f"after it was saved (version {entry.version}, now {entry.box[0]}); its gradient "
+        "would be wrong. Do not change tensors in place (e.g. with an optimiser step, "
+        "add_(), or x[...] = ...) between a forward pass and its backward; clone them instead."
+    )
+
+
+def _copy_error(ctx: Function, index: int) -> RuntimeError:
+    return RuntimeError(
+        f"{ctx.name}: forward saved a copy of input {index} (e.g. x.copy()) rather than the "
+        "input itself, so the graph cannot see that the saved value depends on that input "
+        "and a second derivative (create_graph=True, double backward) would silently miss "
+        f"that path. Fix: in {ctx.name}.forward, call ctx.save_for_backward(x) with the "
+        "input array itself (autocnn never changes saved inputs: in-place changes are "
+        "caught by version counters), or recompute the value in backward with Tensor ops."
+    )
+
+
 # ---------------------------------------------------------------------- errors
-def _as_output(cls: type, out: Any) -> np.ndarray:
+def _as_output(cls: type, ctx: Function, out: Any) -> np.ndarray:
+    """The result of ``forward`` as an array; a saved reference to it follows along."""
+    arr = _to_array(cls, out)
+    if ctx._saved:  # forward saved its result before it became an array
+        ctx._saved = tuple([arr if s is out else s for s in ctx._saved])
+    return arr
+
+
+def _to_array(cls: type, out: Any) -> np.ndarray:
     if isinstance(out, (np.generic, int, float, complex)):
         return np.asarray(out)
     if isinstance(out, np.ndarray):  # an ndarray subclass
         return np.asarray(out)
-    if _is_exact_scalar(out):  # a full reduction of an object array returns a bare scalar
+    if backend.is_exact_scalar(out):  # a full reduction of an object array returns a bare scalar
         return np.asarray(out, dtype=object)
     if isinstance(out, tuple):
         raise TypeError(
@@ -256,30 +328,6 @@ def _as_output(cls: type, out: Any) -> np.ndarray:
             "(its arguments are the inputs' .data) and must return an array"
         )
     raise TypeError(f"{cls.__name__}.forward returned {type(out).__name__}, expected an array")
-
-
-def _exact_constants(arrays: list) -> list:
-    """Float constants meeting an object (SymPy) array become exact rationals.
-
-    Otherwise ``Rational(1, 3) + 1e-5`` is a 15-digit SymPy Float and an exact gradient
-    check of, say, batch norm (ε = 1e-5) would silently lose its exactness.
-    """
-    for x in arrays:  # a plain loop: this runs for every op with a float constant (relu)
-        if type(x) is np.ndarray and x.dtype.kind == "O":
-            break
-    else:
-        return arrays
-    import sympy
-
-    return [(sympy.Rational(repr(float(x))) if np.isfinite(x) else sympy.sympify(float(x)))
-            if isinstance(x, float) else x for x in arrays]
-
-
-def _is_exact_scalar(out: Any) -> bool:
-    """A SymPy expression or a fractions.Fraction (entries of symbolic tensors)."""
-    import fractions
-
-    return isinstance(out, fractions.Fraction) or type(out).__module__.startswith("sympy.")
 
 
 def _shape_of(a: Any) -> str:
@@ -307,84 +355,7 @@ def _explain(cls: type, args: tuple, exc: Exception) -> Exception:
         return exc
 
 
-# ---------------------------------------------------------------------- anomaly mode
-def _user_frame() -> str:
-    """The innermost line of code outside autocnn's own package (who called the op)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if _PACKAGE_DIR not in filename:
-            import linecache
-
-            line = linecache.getline(filename, frame.f_lineno).strip()
-            return f"{filename}:{frame.f_lineno}: {line}"
-        frame = frame.f_back
-    return "<unknown>"
-
-
-def _bad_indices(arr: np.ndarray, limit: int = 3) -> list[tuple[int, ...]]:
-    bad = np.argwhere(~np.isfinite(arr))
-    return [tuple(int(i) for i in row) for row in bad[:limit]]
-
-
-def _value_at(arr: Any, index: tuple[int, ...], out_shape: tuple[int, ...]) -> str | None:
-    """The input's value at an output index, when the input broadcasts elementwise to it."""
-    if not isinstance(arr, np.ndarray):
-        return repr(arr) if isinstance(arr, (int, float)) else None
-    if arr.ndim > len(out_shape):
-        return None
-    offset = len(out_shape) - arr.ndim
-    idx = []
-    for axis, size in enumerate(arr.shape):
-        out_size = out_shape[offset + axis]
-        if size == out_size:
-            idx.append(index[offset + axis])
-        elif size == 1:
-            idx.append(0)
-        else:
-            return None
-    return repr(arr[tuple(idx)].item()) if arr.dtype.kind in "fiub" else None
-
-
-def _anomaly_check_forward(cls: type, ctx: Function, arrays: list, out: np.ndarray) -> None:
-    if out.dtype.kind not in "fc" or np.isfinite(out).all():
-        return
-    indices = _bad_indices(out)
-    first = indices[0] if indices else ()
-    kind = "nan" if np.isnan(out[first]) else "inf"
-    lines = [
-        f"detect_anomaly: {cls.__name__} produced {kind} at index {first} of its output "
-        f"(shape {out.shape}).",
-        f"  called from {_user_frame()}",
-    ]
-    for i, arr in enumerate(arrays):
-        value = _value_at(arr, first, out.shape)
-        if value is not None:
-            lines.append(f"  input {i} of {cls.__name__.lower()} received {value} at {first}")
-        elif isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            lines.append(f"  input {i} already held nan/inf at {_bad_indices(arr)}")
-    params = ctx.describe()
-    if params:
-        lines.append(f"  parameters: {params}")
-    raise RuntimeError("\n".join(lines))
-
-
-def anomaly_check_backward(node: Function, grads: tuple) -> None:
-    """Raise if a backward (under anomaly mode) returned a NaN or inf gradient."""
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        arr = g.data if isinstance(g, Tensor) else np.asarray(g)
-        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-            first = _bad_indices(arr)[0]
-            kind = "nan" if np.isnan(arr[first]) else "inf"
-            raise RuntimeError(
-                f"detect_anomaly: the backward of {node.name} returned {kind} in the gradient "
-                f"of its input {i} at index {first}.\n"
-                f"  {node.name} was created at {node._stack or '<created outside anomaly mode>'}"
-            )
-
-
-_PACKAGE_DIR = __file__.rsplit("autograd", 1)[0]
-
 from autocnn.autograd.tensor import Tensor  # noqa: E402  (Tensor needs Function first)
+from autocnn.ops import backend  # noqa: E402  (the engine's one import point into ops)
+
+_DIFFERENTIABLE_KINDS = backend.DIFFERENTIABLE_KINDS

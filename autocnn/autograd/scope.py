@@ -1,6 +1,8 @@
 """Which module made which node: the record ``viz`` uses to draw modules as clusters.
 
-``nn.Module.__call__`` calls ``tag_scope(outputs, inputs, module)`` after its forward: every
+After every module call, the module forward hook installed here (through
+``autocnn.autograd.hooks``, the one hook interface) calls ``tag_scope(outputs, inputs,
+module)``: every
 node created between the module's inputs and its outputs gets ``module`` prepended to its
 ``scope`` tuple. Inner modules finish first, so a node made by a ``Conv2d`` inside a
 ``Sequential`` ends with ``scope == (sequential, conv)``: outermost first, innermost last.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autocnn.autograd import grad_mode, hooks
 from autocnn.autograd.function import Function
 from autocnn.autograd.tensor import Tensor
 
@@ -50,3 +53,13 @@ def tag_scope(outputs: Any, inputs: Any, owner: object) -> None:
 def scope_of(node: Function) -> tuple:
     """The modules that made ``node``, outermost first (empty outside any module)."""
     return node.scope or ()
+
+
+def _tag_module_call(module: object, args: tuple, kwargs: dict, out: Any) -> None:
+    # Tag only when a graph was recorded: a Tensor output without grad_fn (no_grad, eval on
+    # constants) has nothing to tag, and that check costs one attribute read.
+    if grad_mode.enabled and not (isinstance(out, Tensor) and out.grad_fn is None):
+        tag_scope(out, (args, kwargs), module)
+
+
+hooks.add_module_forward_hook(_tag_module_call)

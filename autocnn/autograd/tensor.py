@@ -21,14 +21,17 @@ import numpy as np
 
 from autocnn import random as _random
 from autocnn.autograd import grad_mode
+from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
-_REQUIRES_GRAD_KINDS = "fcO"  # floating, complex, and object (symbolic SymPy entries)
+def _backend() -> Any:
+    """``autocnn.ops.backend``, the one module that knows about exact (SymPy) entries."""
+    return _ops.backend
 
 
 def _check_requires_grad(dtype: np.dtype, where: str) -> None:
-    if dtype.kind not in _REQUIRES_GRAD_KINDS:
+    if dtype.kind not in _backend().DIFFERENTIABLE_KINDS:
         raise TypeError(
             f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
             "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
@@ -51,7 +54,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
         return arr.astype(dtype if dtype is not None else arr.dtype, copy=copy)
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-        if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+        if _not_numbers(arr):
             raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
         return arr
     if isinstance(data, (str, bytes, dict, set)) or data is None:
@@ -66,7 +69,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
             f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
             "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
         ) from exc
-    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+    if _not_numbers(arr):
         raise TypeError(
             f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
             "numbers (ragged lists and strings cannot become tensors)"
@@ -76,14 +79,11 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
     return arr
 
 
-def _is_symbolic(arr: np.ndarray) -> bool:
-    """Object arrays are allowed when they hold SymPy expressions or exact numbers."""
-    import fractions
-
-    import sympy
-
-    flat = arr.reshape(-1)
-    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number)) for v in flat)
+def _not_numbers(arr: np.ndarray) -> bool:
+    """Strings, bytes, or objects other than exact numbers and SymPy expressions."""
+    backend = _backend()
+    return arr.dtype.kind in "USV" or (backend.is_exact_array(arr)
+                                       and not backend.is_exact_entries(arr))
 
 
 def _as_tensor_arg(value: Any, where: str) -> Any:
@@ -136,8 +136,6 @@ class Tensor:
     # name, a version counter), so that creating an op's result costs three stores.
     __slots__ = ("__dict__", "__weakref__", "_requires_grad", "data", "grad_fn")
 
-    #: dL/d(this tensor), filled by backward for leaves that require grad
-    grad: Tensor | None = None
     #: an optional name, shown in graph pictures and error messages
     name: str | None = None
     _vbox: list[int] | None = None
@@ -163,6 +161,12 @@ class Tensor:
             self.name = name
 
     # ------------------------------------------------------------------ fast constructors
+    @classmethod
+    def constant(cls, data: np.ndarray) -> Tensor:
+        """A tensor that needs no gradient around ``data`` (shared, not copied, not checked):
+        how library code wraps an array it computed. Users call ``ac.tensor``."""
+        return Tensor._constant(data)
+
     @classmethod
     def _constant(cls, arr: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
@@ -200,6 +204,40 @@ class Tensor:
         """Set ``requires_grad`` in place and return the tensor."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/d(this tensor): filled by backward for leaves that require grad, and for
+        non-leaves that called ``retain_grad()``. Reading it on another non-leaf warns."""
+        g = self.__dict__.get("grad")
+        if g is None and self.grad_fn is not None and "_retains_grad" not in self.__dict__:
+            _warn_non_leaf_grad()
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self.__dict__["grad"] = value
+
+    # ------------------------------------------------------------------ hooks
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (as PyTorch).
+
+        A no-op on leaves, whose ``.grad`` is always filled."""
+        _hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
+        return self.grad_fn is not None and "_retains_grad" in self.__dict__
+
+    def register_hook(self, fn: Any) -> _hooks.RemovableHandle:
+        """Call ``fn(grad)`` when the gradient w.r.t. this tensor is computed.
+
+        ``grad`` is summed over every use of the tensor; a non-None return (a Tensor of the
+        same shape) replaces it for the rest of the backward pass. Works on leaves and
+        non-leaves and under ``create_graph=True``. Returns a handle with ``.remove()``.
+        """
+        return _hooks.register_tensor_hook(self, fn)
 
     @property
     def is_leaf(self) -> bool:
@@ -322,11 +360,14 @@ class Tensor:
             box = self._vbox = [0]
         return box
 
-    def _bump_version(self) -> None:
-        """Record that ``.data`` was changed in place (optimisers call this)."""
+    def mark_modified(self) -> None:
+        """Record that ``.data`` was changed in place (optimisers, initialisers and running
+        statistics call this), so a graph that saved the old values refuses to use them."""
         box = self._vbox
         if box is not None:
             box[0] += 1
+
+    _bump_version = mark_modified  # the old private name, kept for code written against it
 
     @property
     def _version(self) -> int:
@@ -349,7 +390,7 @@ class Tensor:
                 f"tensor of shape {self.data.shape}"
             )
         np.copyto(self.data, result, casting="same_kind")
-        self._bump_version()
+        self.mark_modified()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -408,7 +449,7 @@ class Tensor:
                 "ac.no_grad()"
             )
         self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
-        self._bump_version()
+        self.mark_modified()
 
     # ------------------------------------------------------------------ autodiff
     def backward(
@@ -485,9 +526,9 @@ class Tensor:
         a = self.data
         b = np.asarray(other)
         try:
-            if a.dtype.kind == "O" or b.dtype.kind == "O":
+            if _backend().is_exact_array(a) or _backend().is_exact_array(b):
                 # symbolic entries: an array of SymPy relations (x_0 > 0), not truth values
-                return Tensor._constant(np.asarray(_OBJECT_COMPARE[op](a, b), dtype=object))
+                return Tensor._constant(_backend().compare(op, a, b))
             return Tensor._constant(np.asarray(ufunc(a, b)))
         except ValueError as exc:
             raise ValueError(
@@ -575,6 +616,16 @@ class Tensor:
         centred = self - self.mean(axis=axes, keepdims=True)
         return (centred * centred).sum(axis=axes, keepdims=keepdims) / (count - ddof)
 
+    def std(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, ddof: int = 0
+    ) -> Tensor:
+        """The standard deviation over ``axis``, sqrt(var(axis, keepdims, ddof)): a composition.
+
+        ``ddof`` as in ``var`` (0 by default, NumPy's); PyTorch's default is ``ddof=1``
+        (``correction=1``).
+        """
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
         axes = _norm_axes(axis, self.data.ndim, "max")
@@ -604,7 +655,7 @@ class Tensor:
         if not axes:  # a 0-d tensor is one class with probability 1: log p = 0
             return self * 0.0
         (ax,) = axes
-        if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
+        if _backend().is_exact_array(self.data):  # exact entries cannot overflow: no shift
             shifted = self
         else:
             shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
@@ -641,10 +692,18 @@ class Tensor:
         """Alias of ``transpose`` with explicit axes."""
         return self.transpose(*axes)
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from ``start_axis`` on into one."""
-        (start,) = _norm_axes(start_axis, max(self.data.ndim, 1), "flatten")
-        return self.reshape(*self.data.shape[:start], -1)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one."""
+        ndim = max(self.data.ndim, 1)
+        (start,) = _norm_axes(start_axis, ndim, "flatten")
+        (end,) = _norm_axes(end_axis, ndim, "flatten")
+        if start > end:
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a "
+                f"tensor of {ndim} axes"
+            )
+        shape = self.data.shape
+        return self.reshape(*shape[:start], -1, *shape[end + 1:])
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
@@ -687,6 +746,20 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _warn_non_leaf_grad() -> None:
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+        ".grad attribute won't be populated during backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _renamed(run: Any, internal: str, public: str) -> Any:
     """Run a composition; its errors name the operator the user wrote, not its parts."""
     try:
@@ -704,24 +777,7 @@ _COMPARISONS = {
 }
 
 
-def _relation(name: str) -> Any:
-    import operator
 
-    import sympy
-
-    if name in ("eq", "ne"):
-        rel = sympy.Eq if name == "eq" else sympy.Ne
-        return np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
-    return np.frompyfunc(getattr(operator, name), 2, 1)
-
-
-class _ObjectCompare(dict):
-    def __missing__(self, name: str) -> Any:
-        self[name] = _relation(name)
-        return self[name]
-
-
-_OBJECT_COMPARE = _ObjectCompare()
 def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:

@@ -34,7 +34,7 @@ from typing import Any
 from autocnn.commands import UserError
 
 DATASETS = ("shapes", "digits", "mnist", "fashion-mnist")
-MODELS = ("seed", "lenet")
+MODELS = ("seed", "lenet", "vgg_small", "resnet_small")
 OPTIMIZERS = ("adam", "sgd")
 
 #: passes over the training set when --epochs is not given

@@ -44,6 +44,18 @@ def pair(value: Any, op: str, arg: str, minimum: int) -> tuple[int, int]:
     return out
 
 
+def single(value: Any, op: str, arg: str, minimum: int) -> int:
+    """An int, or a 1-tuple of an int (PyTorch's 1-D layers accept both), at least ``minimum``."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: '{arg}' must be an int, got {value!r}")
+    if value < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: '{arg}' must be {kind}, got {value!r}")
+    return int(value)
+
+
 def check_ndim(t: Tensor, ndims: tuple[int, ...], op: str, arg: str, layout: str) -> None:
     """Raise unless ``t`` has one of ``ndims`` axes."""
     if t.ndim not in ndims:

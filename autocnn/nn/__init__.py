@@ -11,10 +11,12 @@ file                names
 ``module.py``       Module (registration, traversal, train/eval, state dicts)
 ``parameter.py``    Parameter
 ``linear.py``       Linear
-``conv.py``         Conv2d
-``pooling.py``      MaxPool2d, AvgPool2d
+``conv.py``         Conv2d, Conv1d, ConvTranspose2d
+``pooling.py``      MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxUnpool2d
 ``normalization``   BatchNorm1d, BatchNorm2d
-``activation.py``   ReLU, Sigmoid, Tanh, Softmax
+``layer_norm.py``   LayerNorm, GroupNorm
+``activation.py``   ReLU, Sigmoid, Tanh, Softmax, LeakyReLU, ELU, GELU, SiLU, Softplus,
+                    Identity
 ``dropout.py``      Dropout
 ``flatten.py``      Flatten
 ``container.py``    Sequential, ModuleList
@@ -24,20 +26,40 @@ file                names
 """
 
 from autocnn.nn import init
-from autocnn.nn.activation import ReLU, Sigmoid, Softmax, Tanh
+from autocnn.nn.activation import (
+    ELU,
+    GELU,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from autocnn.nn.container import ModuleList, Sequential
-from autocnn.nn.conv import Conv2d
+from autocnn.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from autocnn.nn.dropout import Dropout
 from autocnn.nn.flatten import Flatten
+from autocnn.nn.layer_norm import GroupNorm, LayerNorm
 from autocnn.nn.linear import Linear
 from autocnn.nn.loss import CrossEntropyLoss, MSELoss
 from autocnn.nn.module import IncompatibleKeys, Module, StateDictError
 from autocnn.nn.normalization import BatchNorm1d, BatchNorm2d
 from autocnn.nn.parameter import Parameter
-from autocnn.nn.pooling import AvgPool2d, MaxPool2d
+from autocnn.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    MaxPool2d,
+    MaxUnpool2d,
+)
 
 __all__ = [
-    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
-    "Flatten", "IncompatibleKeys", "Linear", "MSELoss", "MaxPool2d", "Module", "ModuleList",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Tanh", "init",
+    "ELU", "GELU", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BatchNorm1d",
+    "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "GroupNorm", "Identity", "IncompatibleKeys", "LayerNorm", "LeakyReLU", "Linear",
+    "MSELoss", "MaxPool2d", "MaxUnpool2d", "Module", "ModuleList", "Parameter", "ReLU",
+    "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "init",
 ]

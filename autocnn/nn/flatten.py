@@ -8,18 +8,21 @@ from autocnn.nn.module import Module
 
 
 class Flatten(Module):
-    """Merge every axis from ``start_axis`` on (lesson: "Flattening")."""
+    """Merge the axes ``start_axis`` … ``end_axis`` into one (lesson: "Flattening")."""
 
-    def __init__(self, start_axis: int = 1) -> None:
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
-        if isinstance(start_axis, bool) or not isinstance(start_axis, int):
-            raise TypeError(f"Flatten: 'start_axis' must be an int, got {start_axis!r}")
+        for name, value in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Flatten: '{name}' must be an int, got {value!r}")
         self.start_axis = start_axis
+        self.end_axis = end_axis
 
     def forward(self, x: Tensor) -> Tensor:
-        """flatten(x, start_axis)."""
-        return F.flatten(x, self.start_axis)
+        """flatten(x, start_axis, end_axis)."""
+        return F.flatten(x, self.start_axis, self.end_axis)
 
     def extra_repr(self) -> str:
-        """``start_axis=1``."""
-        return f"start_axis={self.start_axis}"
+        """``start_axis=1`` (and ``end_axis`` when it is not −1)."""
+        text = f"start_axis={self.start_axis}"
+        return text if self.end_axis == -1 else text + f", end_axis={self.end_axis}"

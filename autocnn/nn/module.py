@@ -15,22 +15,25 @@ behave differently at test time, and the ``repr`` that prints the architecture.
 Every walk over the module tree here is iterative (an explicit stack), never recursive, so a
 chain of 10,000 nested modules works as well as a small CNN.
 
-``__call__`` runs ``forward`` and then tags the graph nodes it created with this module
-(``autocnn.autograd.scope.tag_scope``), which is how graph pictures draw each layer as a box.
+``__call__`` runs ``forward`` between the hook points of ``autocnn.nn.hooks``: the module's
+own hooks and the hooks every module call passes (``autocnn.autograd.scope`` tags the graph
+nodes each call created with its module there, which is how graph pictures draw each layer
+as a box).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from autocnn.autograd import grad_mode
 from autocnn.autograd.grad_mode import no_grad
-from autocnn.autograd.scope import tag_scope
+from autocnn.autograd.hooks import RemovableHandle
 from autocnn.autograd.tensor import Tensor
+from autocnn.nn.hooks import call_with_hooks
+from autocnn.nn.hooks import register as register_hook
 from autocnn.nn.parameter import Parameter
 
 #: how deeply ``repr`` nests before it summarises the rest (a 10,000-deep chain would
@@ -95,13 +98,29 @@ class Module:
             f"{type(self).__name__} has no forward(); define forward(self, ...) in the class"
         )
 
+    #: this module's hook tables (``nn.hooks.ModuleHooks``), made by the first register_*
+    _hooks: Any = None
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
-        # Tag only when a graph was recorded: a Tensor output without grad_fn (no_grad,
-        # eval on constants) has nothing to tag, and that check costs one attribute read.
-        if grad_mode.enabled and not (isinstance(out, Tensor) and out.grad_fn is None):
-            tag_scope(out, (args, kwargs), self)
-        return out
+        """Run ``forward`` between the hook points (``autocnn.nn.hooks.call_with_hooks``)."""
+        return call_with_hooks(self, args, kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a non-None return replaces
+        the positional arguments. Returns a handle with ``.remove()`` (as PyTorch)."""
+        return register_hook(self, "forward_pre", hook)
+
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a non-None return
+        replaces the output. Returns a handle with ``.remove()`` (as PyTorch)."""
+        return register_hook(self, "forward", hook)
+
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients w.r.t. the
+        module's tensor inputs are computed; a non-None return replaces ``grad_input``.
+        Returns a handle with ``.remove()`` (as PyTorch)."""
+        return register_hook(self, "backward", hook)
 
     # ------------------------------------------------------------------ registration
     def _tables(self) -> tuple[dict, dict, dict]:
@@ -331,7 +350,7 @@ class Module:
                 p.grad = None
             else:
                 p.grad.data[...] = 0
-                p.grad._bump_version()
+                p.grad.mark_modified()
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turn gradient tracking of every parameter on or off (freeze layers); return self."""
@@ -353,8 +372,8 @@ class Module:
             if t.dtype.kind == "f" and t.dtype != dt:
                 t.data = t.data.astype(dt)
                 if t.grad is not None:
-                    t.grad = Tensor._constant(t.grad.data.astype(dt))
-                t._bump_version()
+                    t.grad = Tensor.constant(t.grad.data.astype(dt))
+                t.mark_modified()
         return self
 
     def double(self) -> Module:
@@ -441,7 +460,7 @@ class Module:
             for key, arr in arrays.items():
                 t = own[key]
                 np.copyto(t.data, arr, casting="unsafe")
-                t._bump_version()
+                t.mark_modified()
         return IncompatibleKeys(missing if not strict else [],
                                 unexpected if not strict else [])
 

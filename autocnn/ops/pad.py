@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autocnn.autograd.function import Function, _exact_constants
+from autocnn.autograd.function import Function
+from autocnn.ops import backend
 
 
 def norm_pad_width(pad_width: Sequence, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
@@ -30,7 +31,7 @@ class Pad(Function):
 
     @staticmethod
     def forward(ctx, x, pad_width, value=0.0):
-        value = _exact_constants([x, value])[1]  # a float frame around SymPy entries: exact
+        value = backend.exact_constants([x, value])[1]  # a float frame around SymPy entries: exact
         ctx.pad_width, ctx.value = pad_width, value
         shape = tuple(s + b + a for s, (b, a) in zip(x.shape, pad_width))
         ctx.interior = tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, pad_width))

@@ -1,4 +1,4 @@
-"""Shape primitives: reshape, transpose, broadcast_to, and the dtype cast.
+"""Shape primitives: reshape, transpose, broadcast_to, the dtype cast, and identity.
 
 They move entries without computing anything, so each backward is the inverse move.
 """
@@ -79,3 +79,21 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.astype(ctx.in_dtype)
+
+
+class Identity(Function):
+    """y = x;  dL/dx = dL/dy
+
+    A node that does nothing but mark a place in the graph: module backward hooks put one
+    on a module's inputs and outputs, so the gradients met there are exactly the module's.
+    """
+
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad

@@ -1,7 +1,7 @@
 """``backward_frames``: backpropagation step by step, one picture per step, on any graph.
 
 The engine's own backward pass is run once (``trace.py``: ``run_backward`` with an
-``on_node`` callback) and every gradient is recorded as it becomes complete, in the
+engine observer) and every gradient is recorded as it becomes complete, in the
 engine's order: a node's gradient dL/d(output of the node) when the engine runs its
 backward rule, a leaf's gradient once the last contribution to it has arrived. Frame 0 is
 the forward graph with no gradient; frame k shows exactly the first k gradients and

@@ -8,9 +8,9 @@ input (``mul`` saves both factors). Tensors the caller passes in by name fill th
 
 Gradients. ``trace_backward`` runs the engine itself (``run_backward`` with
 ``retain_graph=True`` and the leaves as targets, so no ``.grad`` is touched) and records,
-through its ``on_node`` callback, the gradient each node received and the gradient it sent
-along each input edge, in the order the engine ran them. Nothing here re-implements the
-chain rule.
+through an engine observer (``autocnn.autograd.hooks.add_observer``), the gradient each
+node received and the gradient it sent along each input edge, in the order the engine ran
+them. Nothing here re-implements the chain rule.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from autocnn.autograd import hooks
 from autocnn.autograd.engine import run_backward
-from autocnn.autograd.function import _FREED, _SELF, Function
+from autocnn.autograd.function import Function
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.walk import Graph
@@ -35,16 +36,11 @@ def known_values(graph: Graph, extra: dict[int, Tensor] | None = None) -> dict[i
     """
     values: dict[int, np.ndarray] = {id(graph.output.grad_fn): graph.output.data}
     for node in graph.nodes:
-        saved = node._saved
-        if not saved or saved is _FREED:
-            continue
-        for entry in saved:
-            if not isinstance(entry, tuple) or len(entry) != 4:
-                continue
-            value, origin = entry[0], entry[1]
+        for entry in node.saved:
+            value, origin = entry.value, entry.origin
             if not isinstance(value, np.ndarray):
                 continue
-            if origin is _SELF:
+            if entry.is_output:
                 values.setdefault(id(node), value)
             elif isinstance(origin, Function):
                 values.setdefault(id(origin), value)
@@ -55,7 +51,7 @@ def known_values(graph: Graph, extra: dict[int, Tensor] | None = None) -> dict[i
 
 def graph_is_freed(graph: Graph) -> bool:
     """True when a backward without ``retain_graph`` already released saved values."""
-    return any(node._saved is _FREED for node in graph.nodes)
+    return any(node.freed for node in graph.nodes)
 
 
 @dataclass
@@ -123,7 +119,7 @@ def trace_backward(graph: Graph, grad_output: Any = None) -> BackwardTrace:
     partial: dict[int, np.ndarray] = {}
     position = {id(n): k for k, n in enumerate(graph.nodes)}
 
-    def on_node(node: Function, grad_out: Tensor, grads: tuple) -> None:
+    def after_node(node: Function, grad_out: Tensor, grads: tuple) -> None:
         """Called by the engine after each node's backward: record what it computed."""
         trace.node_grads[id(node)] = np.array(grad_out.data)
         trace.steps.append(("node", node))
@@ -142,9 +138,10 @@ def trace_backward(graph: Graph, grad_output: Any = None) -> BackwardTrace:
                 trace.leaf_grads[id(leaf)] = partial[id(leaf)]
                 trace.steps.append(("leaf", leaf))
 
-    with no_grad():
+    recorder = type("Recorder", (), {"after_node": staticmethod(after_node)})()
+    with no_grad(), hooks.add_observer(recorder):
         run_backward(
-            [out], [Tensor._constant(seed)], retain_graph=True, create_graph=False,
-            targets=list(graph.leaves), on_node=on_node,
+            [out], [Tensor.constant(seed)], retain_graph=True, create_graph=False,
+            targets=list(graph.leaves),
         )
     return trace
