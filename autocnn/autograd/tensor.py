@@ -25,7 +25,10 @@ from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
-_REQUIRES_GRAD_KINDS = "fO"  # floating, and object (symbolic SymPy entries)
+def _backend() -> Any:
+    """``autocnn.ops.backend``, the one module that knows about exact (SymPy) entries."""
+    return _ops.backend
+
 
 #: dtype kinds a tensor may hold: bool, ints, unsigned ints, floats, and object arrays of
 #: SymPy entries. Complex numbers, datetimes, timedeltas, strings and raw bytes are refused:
@@ -57,7 +60,7 @@ def _check_requires_grad(dtype: np.dtype, where: str) -> None:
             f"{where}: complex tensors cannot require gradients (autocnn differentiates "
             f"real functions only), got dtype {dtype}"
         )
-    if dtype.kind not in _REQUIRES_GRAD_KINDS:
+    if dtype.kind not in _backend().DIFFERENTIABLE_KINDS:
         raise TypeError(
             f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
             "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
@@ -83,7 +86,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
     if isinstance(data, (np.ndarray, np.generic)):
         _check_kind(data.dtype, where)
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-        if arr.dtype.kind == "O" and not _is_symbolic(arr):
+        if _not_numbers(arr):
             raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
         return arr
     if isinstance(data, (str, bytes, dict, set)) or data is None:
@@ -98,7 +101,7 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
             f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
             "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
         ) from exc
-    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+    if _not_numbers(arr):
         raise TypeError(
             f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
             "numbers (ragged lists and strings cannot become tensors)"
@@ -109,18 +112,11 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
     return arr
 
 
-def _is_symbolic(arr: np.ndarray) -> bool:
-    """Object arrays are allowed when they hold SymPy expressions or exact numbers."""
-    import fractions
-
-    import sympy
-
-    flat = arr.reshape(-1)
-    return all(
-        isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number))
-        and not isinstance(v, (complex, np.complexfloating))
-        for v in flat
-    )
+def _not_numbers(arr: np.ndarray) -> bool:
+    """Strings, bytes, or objects other than exact numbers and SymPy expressions."""
+    backend = _backend()
+    return arr.dtype.kind in "USV" or (backend.is_exact_array(arr)
+                                       and not backend.is_exact_entries(arr))
 
 
 def _as_tensor_arg(value: Any, where: str) -> Any:
@@ -220,6 +216,12 @@ class Tensor:
             self.name = name
 
     # ------------------------------------------------------------------ fast constructors
+    @classmethod
+    def constant(cls, data: np.ndarray) -> Tensor:
+        """A tensor that needs no gradient around ``data`` (shared, not copied, not checked):
+        how library code wraps an array it computed. Users call ``ac.tensor``."""
+        return Tensor._constant(data)
+
     @classmethod
     def _constant(cls, arr: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
@@ -427,11 +429,14 @@ class Tensor:
             box = self._vbox = [0]
         return box
 
-    def _bump_version(self) -> None:
-        """Record that ``.data`` was changed in place (optimisers call this)."""
+    def mark_modified(self) -> None:
+        """Record that ``.data`` was changed in place (optimisers, initialisers and running
+        statistics call this), so a graph that saved the old values refuses to use them."""
         box = self._vbox
         if box is not None:
             box[0] += 1
+
+    _bump_version = mark_modified  # the old private name, kept for code written against it
 
     @property
     def _version(self) -> int:
@@ -454,7 +459,7 @@ class Tensor:
                 f"tensor of shape {self.data.shape}"
             )
         np.copyto(self.data, result, casting="same_kind")
-        self._bump_version()
+        self.mark_modified()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -513,7 +518,7 @@ class Tensor:
                 "ac.no_grad()"
             )
         self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
-        self._bump_version()
+        self.mark_modified()
 
     # ------------------------------------------------------------------ autodiff
     def backward(
@@ -605,9 +610,9 @@ class Tensor:
         a = self.data
         b = np.asarray(other)
         try:
-            if a.dtype.kind == "O" or b.dtype.kind == "O":
+            if _backend().is_exact_array(a) or _backend().is_exact_array(b):
                 # symbolic entries: an array of SymPy relations (x_0 > 0), not truth values
-                return Tensor._constant(np.asarray(_OBJECT_COMPARE[op](a, b), dtype=object))
+                return Tensor._constant(_backend().compare(op, a, b))
             return Tensor._constant(np.asarray(ufunc(a, b)))
         except ValueError as exc:
             raise ValueError(
@@ -755,7 +760,7 @@ class Tensor:
             return _float_default(self)._log_softmax(axis, op)
         if self.data.dtype == np.float16:  # its sum of exponentials accumulates in float32
             return self.astype(np.float32)._log_softmax(axis, op).astype(np.float16)
-        if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
+        if _backend().is_exact_array(self.data):  # exact entries cannot overflow: no shift
             shifted = self
         else:
             shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
@@ -899,24 +904,7 @@ _COMPARISONS = {
 }
 
 
-def _relation(name: str) -> Any:
-    import operator
 
-    import sympy
-
-    if name in ("eq", "ne"):
-        rel = sympy.Eq if name == "eq" else sympy.Ne
-        return np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
-    return np.frompyfunc(getattr(operator, name), 2, 1)
-
-
-class _ObjectCompare(dict):
-    def __missing__(self, name: str) -> Any:
-        self[name] = _relation(name)
-        return self[name]
-
-
-_OBJECT_COMPARE = _ObjectCompare()
 def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:
