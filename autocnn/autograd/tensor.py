@@ -458,7 +458,14 @@ class Tensor:
                 f"{op}: the result of shape {result.shape} does not fit in place into a "
                 f"tensor of shape {self.data.shape}"
             )
-        np.copyto(self.data, result, casting="same_kind")
+        try:
+            np.copyto(self.data, result, casting="same_kind")
+        except TypeError:
+            raise TypeError(
+                f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
+                f"in a tensor of dtype {self.data.dtype} (as in PyTorch); compute out of "
+                "place, or convert the tensor first with .astype(...)"
+            ) from None
         self.mark_modified()
         return self
 
