@@ -169,6 +169,8 @@ def download_mnist(kind: str = "mnist", folder: str | Path | None = None,
             try:
                 with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as r:
                     shutil.copyfileobj(r, out)
+                    out.flush()
+                    os.fsync(out.fileno())  # on disk before the rename makes it the file
                 got = md5sum(temp)
                 if got != expected:
                     raise DatasetError(
