@@ -510,3 +510,29 @@ def test_render_to_a_folder_path_is_a_clear_error(tmp_path) -> None:
         with pytest.raises(ValueError, match=r"render: .* is a folder"):
             viz.render(loss, target, format="dot")
     assert viz.render(loss, tmp_path / "g.dot", format="dot").read_text().startswith("digraph")
+
+
+# ---------------------------------------------------------------------- shape methods
+@pytest.mark.parametrize("call, words", [
+    (lambda t: t.transpose("a"), "transpose: 'axes' must be an int"),
+    (lambda t: t.transpose(0, None), "transpose: 'axes' must be an int"),
+    (lambda t: t.unsqueeze(2.5), "unsqueeze: 'axis' must be an int"),
+    (lambda t: t.unsqueeze(None), "unsqueeze: 'axis' must be an int"),
+    (lambda t: t.broadcast_to(None), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.broadcast_to((2.5, 3)), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.broadcast_to("ab"), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.pad(2.5), "pad: pad_width must hold"),
+    (lambda t: t.pad(((1.5, 0), (0, 0))), "pad: pad_width must hold"),
+    (lambda t: t.pad(((True, 0), (0, 0))), "pad: pad_width must hold"),
+    (lambda t: t @ 2.0, "matmul: both operands need at least 1 axis"),
+    (lambda t: 3 @ t, "matmul: both operands need at least 1 axis"),
+    (lambda t: ac.arange(None), "arange: start, stop and step must be numbers"),
+    (lambda t: ac.arange(0, 5, 0), "arange: cannot make a range"),
+    (lambda t: ac.autograd.grad((t * 2).sum(), None), "grad: 'inputs' must be a Tensor"),
+    (lambda t: ac.autograd.grad((t * 2).sum(), [t, 3]), r"grad: inputs\[1\] must be"),
+    (lambda t: ac.autograd.gradcheck(lambda u: u, 2.5), "gradcheck: 'inputs' must be"),
+])
+def test_shape_methods_name_bad_arguments(call, words) -> None:
+    t = ac.ones(2, 3, requires_grad=True)
+    with pytest.raises((TypeError, ValueError), match=words):
+        call(t)

@@ -598,10 +598,13 @@ class Tensor:
         return _ops.Pow.apply(b, a)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(*_operands(self, other, "matmul"))
+        a, b = _operands(self, other, "matmul")
+        _check_matmul_operands(a, b)
+        return _ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "matmul")
+        _check_matmul_operands(b, a)
         return _ops.MatMul.apply(b, a)
 
     def __neg__(self) -> Tensor:
@@ -790,6 +793,7 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         ndim = self.data.ndim
+        axes = tuple(_check_axis_int(a, "transpose", "axes") for a in axes)
         if not axes:
             axes = tuple(range(ndim))[::-1]
         if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
@@ -838,6 +842,7 @@ class Tensor:
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert an axis of size 1 at position ``axis``."""
         ndim = self.data.ndim + 1
+        axis = _check_axis_int(axis, "unsqueeze")
         if not -ndim <= axis < ndim:
             raise ValueError(
                 f"unsqueeze: axis {axis} is out of range for a result of {ndim} axes"
@@ -848,6 +853,13 @@ class Tensor:
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         """Repeat size-1 (and missing leading) axes to reach ``shape``."""
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+                for s in shape):
+            raise TypeError(f"broadcast_to: 'shape' must be a tuple of non-negative ints, got "
+                            f"{shape!r}")
         shape = tuple(int(s) for s in shape)
         if shape == self.data.shape:
             return self
@@ -871,6 +883,20 @@ def _integral(v: Any) -> bool:
     if isinstance(v, np.ndarray):
         return v.dtype.kind in "biu"
     return isinstance(v, int)
+
+
+def _check_matmul_operands(a: Any, b: Any) -> None:
+    for side, v in (("left", a), ("right", b)):
+        ndim = np.ndim(v.data if isinstance(v, Tensor) else v)
+        if ndim == 0:
+            raise ValueError(f"matmul: both operands need at least 1 axis, got a 0-d {side} "
+                             f"operand {v!r:.40}; multiply by a scalar with *")
+
+
+def _check_axis_int(value: Any, op: str, arg: str = "axis") -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: '{arg}' must be an int, got {value!r}")
+    return int(value)
 
 
 def _integer_subtract(a: np.ndarray, b: int | float) -> np.ndarray:
@@ -1084,7 +1110,13 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 
 def arange(*args: Any, dtype: Any = None) -> Tensor:
     """Evenly spaced values, as ``np.arange`` (integers stay integers)."""
-    return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: start, stop and step must be numbers, got {a!r}")
+    try:
+        return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"arange: cannot make a range from {args!r} ({exc})") from exc
 
 
 from autocnn import ops as _ops  # noqa: E402  (the primitives need Tensor defined first)
