@@ -178,8 +178,19 @@ def test_a_run_killed_while_writing_its_outputs_leaves_the_previous_run(
     from autocnn.training import load_model
 
     before = _snapshot(previous_run)
-    result = _run_killed(_train_script(previous_run, "os.fsync = die"), previous_run.parent)
+    # killed between the new model.npz and its model.json: the mix the issue describes
+    kill = textwrap.dedent("""
+        import autocnn.training
+        from autocnn.serialization import save
+        def save_weights_then_die(model, path, metadata):
+            save(model.state_dict(), path)
+            die()
+        autocnn.training.save_model = save_weights_then_die
+    """)
+    result = _run_killed(_train_script(previous_run, kill), previous_run.parent)
     assert result.returncode == -signal.SIGKILL, result.stderr
+    (staging,) = [p for p in previous_run.parent.iterdir() if p.name.endswith(".tmp")]
+    assert (staging / "model.npz").is_file() and not (staging / "model.json").exists()
     assert _snapshot(previous_run) == before
     _, meta = load_model(previous_run / "model.npz")
     assert meta["seed"] == 1
@@ -211,6 +222,31 @@ def test_a_run_killed_right_after_the_swap_leaves_the_new_run_whole(
     assert (previous_run / "notes.txt").read_text() == "mine"
     files.recover_folder(previous_run)  # what the next run does first
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
+
+
+def test_without_an_atomic_exchange_a_kill_between_the_renames_is_recovered(
+        previous_run: Path) -> None:
+    from autocnn.training import load_model
+
+    before = _snapshot(previous_run)
+    kill = textwrap.dedent("""
+        import os
+        from autocnn import files
+        files._exchange = lambda a, b: False   # a file system without RENAME_EXCHANGE
+        real, count = os.rename, [0]
+        def rename(src, dst, *args, **kwargs):
+            count[0] += 1
+            if count[0] == 2:                  # after run -> .run.previous, before the new
+                die()
+            return real(src, dst, *args, **kwargs)
+        os.rename = rename
+    """)
+    result = _run_killed(_train_script(previous_run, kill), previous_run.parent)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert not previous_run.exists()  # the moment the fallback cannot avoid
+    files.recover_folder(previous_run)  # what every folder_writer does first
+    assert _snapshot(previous_run) == before
+    assert load_model(previous_run / "model.npz")[1]["seed"] == 1
 
 
 def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
