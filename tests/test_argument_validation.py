@@ -536,3 +536,15 @@ def test_shape_methods_name_bad_arguments(call, words) -> None:
     t = ac.ones(2, 3, requires_grad=True)
     with pytest.raises((TypeError, ValueError), match=words):
         call(t)
+
+
+@pytest.mark.parametrize("name, options, words", [
+    ("shapes", {"foo": 1}, "unknown dataset option(s) foo; valid options are n_train"),
+    ("mnist", {"n_train": 5}, "unknown dataset option(s) n_train"),
+])
+def test_unknown_dataset_options_are_named(name, options, words) -> None:
+    from autocnn.data import DatasetError, load_dataset
+
+    with pytest.raises(DatasetError) as info:
+        load_dataset(name, **options)
+    assert words in str(info.value)
