@@ -548,3 +548,13 @@ def test_unknown_dataset_options_are_named(name, options, words) -> None:
     with pytest.raises(DatasetError) as info:
         load_dataset(name, **options)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("value", [None, "a", 1j, [1.0, None], b"1"])
+def test_values_written_in_place_are_real_numbers(value) -> None:
+    t = ac.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="setitem: the value must be real numbers"):
+        t[0] = value
+    with pytest.raises(TypeError, match="fill_: the value must be real numbers"):
+        t.fill_(value)
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])  # None did not become NaN

@@ -451,7 +451,7 @@ class Tensor:
                 )
             # A non-leaf: record the out-of-place op; `x += y` then rebinds x to the result.
             return fn(self, value)
-        other = value.data if isinstance(value, Tensor) else np.asarray(value)
+        other = value.data if isinstance(value, Tensor) else _real_value(value, self, op)
         result = fn(Tensor._constant(self.data), Tensor._constant(other)).data
         if result.shape != self.data.shape:
             raise ValueError(
@@ -524,7 +524,8 @@ class Tensor:
                 "being recorded; build the new tensor out of place, or assign under "
                 "ac.no_grad()"
             )
-        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+        value = value.data if isinstance(value, Tensor) else _real_value(value, self, "setitem")
+        self.data[_index_arrays(index)] = value
         self.mark_modified()
 
     # ------------------------------------------------------------------ autodiff
@@ -883,6 +884,16 @@ def _integral(v: Any) -> bool:
     if isinstance(v, np.ndarray):
         return v.dtype.kind in "biu"
     return isinstance(v, int)
+
+
+def _real_value(value: Any, target: Tensor, op: str) -> np.ndarray:
+    """A value written into ``target`` as an array, refusing what NumPy would coerce:
+    None becomes NaN in a float array, a string is parsed, a complex number is cut."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "biuf" or (arr.dtype.kind == "O" and target.data.dtype.kind == "O"):
+        return arr
+    raise TypeError(f"{op}: the value must be real numbers (a number, an array or a Tensor), "
+                    f"got {type(value).__name__} {value!r:.60}")
 
 
 def _check_matmul_operands(a: Any, b: Any) -> None:
