@@ -263,6 +263,19 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 
 
+def test_a_top_level_folder_or_a_folder_of_other_folders_is_refused(tmp_path: Path,
+                                                                    capsys) -> None:
+    assert main(["train", *SMALL, "--out", "/tmp"]) == 2
+    assert "top-level or mounted folder" in capsys.readouterr().err
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "README").write_text("mine")
+    assert main(["train", *SMALL, "--out", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "holds folders (src) but no earlier run" in err
+    assert sorted(p.name for p in project.iterdir()) == ["README", "src"]
+
+
 @pytest.mark.parametrize("target", [".", "..", "~", "/", "CWD", "CWD/.."])
 def test_dangerous_out_folders_are_refused(tmp_path: Path, monkeypatch, capsys,
                                            target: str) -> None:
