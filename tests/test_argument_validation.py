@@ -558,3 +558,18 @@ def test_values_written_in_place_are_real_numbers(value) -> None:
     with pytest.raises(TypeError, match="fill_: the value must be real numbers"):
         t.fill_(value)
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])  # None did not become NaN
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_module_and_optimizer_flags_are_bools(value) -> None:
+    model = nn.Sequential(nn.Linear(2, 2))
+    with pytest.raises(TypeError, match="'recurse' must be a bool"):
+        list(model.parameters(recurse=value))
+    with pytest.raises(TypeError, match="zero_grad: 'set_to_none' must be a bool"):
+        model.zero_grad(set_to_none=value)
+    with pytest.raises(TypeError, match="zero_grad: 'set_to_none' must be a bool"):
+        ac.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=value)
+    with pytest.raises(TypeError, match="requires_grad"):
+        model.requires_grad_(value)
+    with pytest.raises(TypeError, match="Sequential.to: dtype must be"):
+        model.to("not-a-dtype")

@@ -289,6 +289,9 @@ class Module:
 
     def _named_members(self, table: str, recurse: bool = True,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        where = type(self).__name__
+        recurse = check_bool(recurse, where, "recurse")
+        remove_duplicate = check_bool(remove_duplicate, where, "remove_duplicate")
         seen: set[int] = set()
         mods = (self.named_modules(remove_duplicate=remove_duplicate) if recurse
                 else [("", self)])
@@ -347,6 +350,7 @@ class Module:
 
         With ``set_to_none=False`` the gradients are filled with zeros instead.
         """
+        set_to_none = check_bool(set_to_none, f"{type(self).__name__}.zero_grad", "set_to_none")
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -367,7 +371,11 @@ class Module:
         their arrays are replaced. ``model.to(ac.float64)`` is how tests run a model in
         double precision for gradient checks.
         """
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError as exc:
+            raise TypeError(f"{type(self).__name__}.to: dtype must be a NumPy floating dtype, "
+                            f"got {dtype!r}") from exc
         if dt.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: dtype must be floating, got {dt}")
         for t in list(self.parameters()) + list(self.buffers()):
