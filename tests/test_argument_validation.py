@@ -571,5 +571,5 @@ def test_module_and_optimizer_flags_are_bools(value) -> None:
         ac.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=value)
     with pytest.raises(TypeError, match="requires_grad"):
         model.requires_grad_(value)
-    with pytest.raises(TypeError, match="Sequential.to: dtype must be"):
+    with pytest.raises(TypeError, match=r"Sequential.to: dtype must be"):
         model.to("not-a-dtype")

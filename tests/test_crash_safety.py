@@ -255,9 +255,9 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     (previous_run / "sub" / "a.txt").write_text("kept")
     (previous_run / "curves.png").write_bytes(b"an output of an earlier run")
     assert main(["train", *SMALL, "--seed", "4", "--out", str(previous_run)]) == 0
-    names = {p.name for p in previous_run.iterdir()}
-    assert {"metrics.csv", "metrics.json", "model.json", "model.npz", "notes.txt",
-            "sub"} <= names
+    names = sorted(p.name for p in previous_run.iterdir())
+    assert names == ["checkpoints", "metrics.csv", "metrics.json", "model.json", "model.npz",
+                     "notes.txt", "report.html", "sub"]
     assert "curves.png" not in names  # an output of the earlier run, gone with its folder
     assert (previous_run / "sub" / "a.txt").read_text() == "kept"
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]

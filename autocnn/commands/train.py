@@ -215,7 +215,7 @@ def _setup_threads(threads: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the outputs; the exit code."""
-    from autocnn.commands.train_extras import checkpoint_folder, prepare_resume
+    from autocnn.commands.train_extras import checkpoint_folder, discard_unused, prepare_resume
 
     args = prepare_resume(args)
     _check_args(args)
@@ -254,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
     schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
+    out_existed = out.exists()
     checkpoints = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
@@ -268,12 +269,16 @@ def run(args: argparse.Namespace) -> int:
                       checkpoint_dir=checkpoints, resume=args.resume is not None,
                       keep=args.keep, patience=args.patience,
                       monitor=diagnosis.monitor if diagnosis else None)
-    except FloatingPointError as exc:
-        if diagnosis is not None:  # the failed run's diagnosis says why it failed
-            diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
-        raise UserError(f"{exc} (got --lr {lr:g})") from exc
-    except ValueError as exc:  # a checkpoint of another run (CheckpointError)
-        raise UserError(str(exc)) from exc
+    except BaseException as exc:
+        if args.resume is None:  # nothing to resume from: a failed run leaves nothing behind
+            discard_unused(checkpoints, out, out_existed)
+        if isinstance(exc, FloatingPointError):
+            if diagnosis is not None:  # the failed run's diagnosis says why it failed
+                diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
+            raise UserError(f"{exc} (got --lr {lr:g})") from exc
+        if isinstance(exc, ValueError):  # a checkpoint of another run (CheckpointError)
+            raise UserError(str(exc)) from exc
+        raise
     if diagnosis is not None:
         diagnosis.stop()  # the hooks go before the outputs run the model again
     if history.stopped == "interrupted":

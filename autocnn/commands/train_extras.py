@@ -10,6 +10,7 @@ Kept apart from ``train.py`` (the command's main flow) so that each stays short:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,17 @@ def checkpoint_folder(args: argparse.Namespace, out: Path) -> Path:
         settings = {key: getattr(args, key, None) for key in RUN_SETTINGS}
         atomic_write(folder / RUN_FILE, json.dumps(settings, indent=2) + "\n")
     return folder
+
+
+def discard_unused(folder: Path, out: Path, out_existed: bool) -> None:
+    """A run that stopped before its first checkpoint leaves no trace: its ``run.json``, the
+    checkpoint folder and (when this run created it) ``--out`` go again."""
+    if any(folder.glob("*.npz")):
+        return
+    (folder / RUN_FILE).unlink(missing_ok=True)
+    for path in (folder,) if out_existed else (folder, out):
+        with contextlib.suppress(OSError):  # not empty: files that are not this run's stay
+            path.rmdir()
 
 
 def make_loader(train: Any, args: argparse.Namespace) -> Any:
