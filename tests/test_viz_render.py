@@ -159,7 +159,8 @@ def test_autocnn_graph_steps_writes_one_file_per_step(tmp_path) -> None:
 
 def test_autocnn_graph_unknown_model_is_a_user_error(tmp_path, capsys) -> None:
     assert main(["graph", "--model", "resnet", "--out", str(tmp_path / "g.svg")]) == 2
-    assert "unknown model 'resnet'; valid models: lenet, resnet_small, seed, vgg_small" in capsys.readouterr().err
+    assert ("unknown model 'resnet'; valid models: lenet, resnet_small, seed, vgg_small"
+            in capsys.readouterr().err)
 
 
 def test_autocnn_graph_unknown_format_is_a_user_error(tmp_path, capsys) -> None:
