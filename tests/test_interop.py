@@ -203,3 +203,17 @@ def test_a_converted_model_trains_the_same_for_a_few_steps() -> None:
         topt.step()
     report = check_same(ours, theirs, x)
     assert report, str(report)
+
+
+def test_losses_convert_with_their_options() -> None:
+    rng = np.random.default_rng(6)
+    z, t = rng.standard_normal((4, 3)), np.array([0, 1, 2, 2])
+    ours = nn.CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5]), ignore_index=1,
+                               reduction="sum", label_smoothing=0.1)
+    theirs = to_torch(ours)
+    assert isinstance(theirs, torch.nn.CrossEntropyLoss) and theirs.ignore_index == 1
+    value = ours(ac.tensor(z), t).item()
+    assert theirs(torch.tensor(z), torch.tensor(t)).item() == pytest.approx(value, rel=1e-12)
+    assert from_torch(theirs)(ac.tensor(z), t).item() == pytest.approx(value, rel=1e-12)
+    mse = to_torch(nn.MSELoss(reduction="none"))
+    assert isinstance(mse, torch.nn.MSELoss) and mse.reduction == "none"
