@@ -278,6 +278,12 @@ SYMBOLIC = {
                              [(1, 1, 2, 2)]),
     "max_unpool2d": (lambda x: F.max_unpool2d(x, np.array([[[[0, 3], [9, 14]]]]), 2),
                      [(1, 1, 2, 2)]),
+    "conv_transpose2d_dilation_groups": (
+        lambda x, w: F.conv_transpose2d(x, w, output_padding=1, groups=2, dilation=2),
+        [(1, 2, 2, 2), (2, 1, 2, 1)]),
+    "max_pool_dilation_ceil": (lambda x: F.max_pool2d(x, 2, 1, dilation=2, ceil_mode=True),
+                               [(1, 1, 4, 4)]),
+    "softplus": (lambda x: F.softplus(x, beta=2.0, threshold=1.0), [(2,)]),
     "leaky_relu": (lambda x: F.leaky_relu(x, 0.5), [(3,)]),
     "elu": (lambda x: F.elu(x), [(2,)]),
     "gelu": (lambda x: F.gelu(x), [(2,)]),
