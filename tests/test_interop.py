@@ -217,3 +217,12 @@ def test_losses_convert_with_their_options() -> None:
     assert from_torch(theirs)(ac.tensor(z), t).item() == pytest.approx(value, rel=1e-12)
     mse = to_torch(nn.MSELoss(reduction="none"))
     assert isinstance(mse, torch.nn.MSELoss) and mse.reduction == "none"
+
+
+def test_container_subclasses_that_keep_the_container_forward_convert_as_containers() -> None:
+    class Stage(torch.nn.Sequential):
+        pass
+
+    ours = from_torch(Stage(torch.nn.Linear(2, 2), torch.nn.ReLU()).double())
+    assert type(ours) is nn.Sequential and len(ours) == 2
+    assert check_same(ours, to_torch(ours), np.ones((1, 2)))
