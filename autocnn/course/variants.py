@@ -242,7 +242,7 @@ def _batchnorm(seed: int) -> Variant:
         rng.shuffle(base)
         scale, shift = rng.choice([1, 2]), rng.randint(-2, 3)
         cols.append([shift + scale * v for v in base])
-        gammas.append(rng.choice([1, 2, 3]))
+        gammas.append(rng.choice([2, 3]))  # γ ≠ 1: "γ forgotten" must show
         betas.append(rng.randint(-1, 1))
     x = _exact(np.array(cols, dtype=object).T)          # (N=4, C=2)
     gamma, beta = _exact(gammas), _exact(betas)
