@@ -326,3 +326,21 @@ def test_find_the_bug_demo_shows_a_failing_gradcheck() -> None:
     v = course.variant("find-the-bug", 0)
     text = injected_bug_demo(v.inputs["op"], 0)
     assert "injected mistake" in text and re.search(r"\d+ of \d+ entries", text)
+
+
+def test_the_graph_picture_shows_the_injected_node_and_its_gradients() -> None:
+    import autocnn as ac
+    from autocnn import viz
+
+    def picture():
+        x, w, b = _bn_inputs()
+        loss = (_bn(x, w, b) ** 2).sum()
+        loss.backward()
+        return viz.to_dot(loss, show_grads=True).source, x.grad.data
+
+    right, right_grad = picture()
+    with course.inject("batch_norm", "gamma_forgotten"):
+        wrong, wrong_grad = picture()
+    assert "mistake=gamma_forgotten" in wrong and "mistake=" not in right
+    assert not np.allclose(right_grad, wrong_grad)
+    assert isinstance(ac.tensor(1.0), ac.Tensor)

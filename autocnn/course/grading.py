@@ -161,7 +161,7 @@ def _run_source(source: str, calls: list[dict], timeout: float) -> dict[str, dic
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                 else "")
     request = json.dumps({"source": source, "calls": calls, "timeout": timeout})
-    backstop = timeout * (len(calls) + 1) + 10.0
+    backstop = timeout * len(calls) + max(timeout, 30.0) + 10.0
     try:
         done = subprocess.run([sys.executable, "-m", "autocnn.course.runner"], input=request,
                               capture_output=True, text=True, timeout=backstop, env=env)
