@@ -214,7 +214,7 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
     if isinstance(gradient, Tensor):
         g = gradient
     else:
-        g = Tensor._constant(np.array(gradient, dtype=out.data.dtype))
+        g = Tensor._constant(_numeric_gradient(gradient, out, where))
     if g.data.shape != out.data.shape:
         raise RuntimeError(
             f"{where}: the gradient has shape {g.data.shape}, but the output has shape "
@@ -223,6 +223,30 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
     if not backend.keeps_dtype(g.data.dtype, out.data.dtype):
         g = Tensor._constant(g.data.astype(out.data.dtype))
     return g
+
+
+def _numeric_gradient(gradient: Any, out: Tensor, where: str) -> np.ndarray:
+    """``gradient`` as an array of ``out``'s dtype, refusing what is not numbers.
+
+    ``np.array([1, None], dtype=float32)`` is [1, nan] and a string becomes its parsed
+    number: without this check a wrong gradient argument would silently give NaN gradients.
+    """
+    if isinstance(gradient, (str, bytes, bool, np.bool_)) or gradient is None:
+        raise TypeError(
+            f"{where}: 'gradient' must be a Tensor, an array or numbers, got {gradient!r}"
+        )
+    try:
+        arr = np.asarray(gradient)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{where}: 'gradient' must be a Tensor, an array or numbers "
+                        f"({exc})") from exc
+    ok = arr.dtype.kind in "iuf" or (arr.dtype.kind == "O" and out.data.dtype.kind == "O")
+    if not ok:
+        raise TypeError(
+            f"{where}: 'gradient' must hold real numbers, got an array of dtype {arr.dtype} "
+            f"({gradient!r:.80})"
+        )
+    return np.array(arr, dtype=out.data.dtype)
 
 
 def _check_differentiable(out: Tensor, where: str, i: int | None = None) -> None:

@@ -7,7 +7,7 @@ file                      primitives
 ========================  ================================================================
 ``arithmetic.py``         Add, Neg, Mul, Div, Pow
 ``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
-``reductions.py``         Sum, Max
+``reductions.py``         Sum, Max, Min
 ``shape.py``              Reshape, Transpose, BroadcastTo, Cast, Identity
 ``indexing.py``           GetItem and its adjoint IndexAdd
 ``erf.py``                Erf (the Gauss error function, for exact GELU)
@@ -26,13 +26,14 @@ from autocnn.ops.erf import Erf
 from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
-from autocnn.ops.reductions import Max, Sum
+from autocnn.ops.reductions import Max, Min, Sum
 from autocnn.ops.shape import BroadcastTo, Cast, Identity, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 
 PRIMITIVES = (
-    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Erf, Sum, Max,
-    Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
+    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Erf, Sum, Max, Min,
+    Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold,
+    Fold,
 )
 
 __all__ = [p.__name__ for p in PRIMITIVES] + ["PRIMITIVES", "norm_pad_width", "output_size"]

@@ -105,6 +105,21 @@ def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
+def amin(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The minimum over ``axis``."""
+    if not _is_object(x):
+        return np.min(x, axis=axis, keepdims=keepdims)
+    import sympy
+
+    smin = np.frompyfunc(lambda u, v: sympy.Min(u, v), 2, 1)
+    out = x
+    for a in sorted(axis, reverse=True):
+        out = smin.reduce(out, axis=a, keepdims=True)
+    if not keepdims:
+        out = out.reshape([s for i, s in enumerate(x.shape) if i not in axis])
+    return np.asarray(out, dtype=object)
+
+
 def exact_mask(mask: np.ndarray) -> np.ndarray:
     """A boolean mask as exact SymPy 0 and 1 (SymPy cannot multiply by NumPy booleans)."""
     import sympy
@@ -148,8 +163,9 @@ def isfinite(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the engine's exact cases
-#: dtype kinds that can carry gradients: floating, complex, and object (exact SymPy entries)
-DIFFERENTIABLE_KINDS = "fcO"
+#: dtype kinds that can carry gradients: floating, and object (exact SymPy entries); complex
+#: is refused (its gradients would need PyTorch's conjugate convention, which no rule follows)
+DIFFERENTIABLE_KINDS = "fO"
 
 
 def is_exact_array(x: Any) -> bool:
@@ -165,7 +181,9 @@ def is_exact_entries(arr: np.ndarray) -> bool:
 
     import sympy
 
+    # complex numbers are Numbers too, but no rule differentiates them (see DIFFERENTIABLE_KINDS)
     return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number))
+               and not isinstance(v, (complex, np.complexfloating))
                for v in arr.reshape(-1))
 
 

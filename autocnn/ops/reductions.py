@@ -1,4 +1,4 @@
-"""Reduction primitives: sum and max over axes (min and mean are compositions).
+"""Reduction primitives: sum, max and min over axes (mean is a composition).
 
 ``first_max_mask`` (where the gradient of a max goes) lives beside ``Max``, with its speed
 path for small groups such as pooling windows.
@@ -26,6 +26,20 @@ def _drop_axes(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]
     return tuple(s for i, s in enumerate(shape) if i not in axis)
 
 
+def _accumulator(dtype: np.dtype) -> type | None:
+    """The dtype a sum of ``dtype`` entries accumulates in (None: NumPy's own).
+
+    NOTE: float16 sums accumulate in float32, as PyTorch's do (a float16 accumulator stops
+    growing at 2048 + 1 and overflows at 65504); the result is rounded back once. Bool and
+    small integer sums are int64 as in PyTorch (NumPy would give uint64 for uint8).
+    """
+    if dtype == np.float16:
+        return np.float32
+    if dtype.kind in "bu" or (dtype.kind == "i" and dtype.itemsize < 8):
+        return np.int64
+    return None
+
+
 class Sum(Function):
     """y = Σ_axis x;  dL/dx = dL/dy broadcast back over the summed axes"""
 
@@ -34,7 +48,11 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        acc = _accumulator(x.dtype)
+        if x.dtype == np.float16:  # a true sum above 65504 is inf, as PyTorch's
+            with np.errstate(over="ignore"):
+                return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc).astype(np.float16)
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc)
 
     @staticmethod
     def backward(ctx, grad):
@@ -140,3 +158,47 @@ def _first_max_mask_slabs(
             np.greater(hit, taken, out=hit)  # hit and not taken
             np.logical_or(taken, hit, out=taken)
     return mask
+
+
+def first_min_mask(x: np.ndarray, axis: tuple[int, ...], minimum: np.ndarray) -> np.ndarray:
+    """A mask, True at the first minimal entry of each reduced group (``minimum`` is
+    ``amin(x, axis, keepdims=True)``).
+
+    The first True of ``x == minimum`` is the first maximum of that boolean array, so the
+    max rule picks it; a NaN (np.min's answer for a group holding one) matches itself.
+    Exact entries take the max rule on −x, which is exact for them.
+    """
+    if backend.is_exact_array(x):
+        return first_max_mask(-x, axis)
+    hits = np.equal(x, minimum)
+    if x.dtype.kind == "f":
+        hits |= np.isnan(x) & np.isnan(minimum)
+    return first_max_mask(hits, axis)
+
+
+class Min(Function):
+    """y = min_axis x;  dL/dx = dL/dy at the arg-min of each group, 0 elsewhere
+
+    Its own rule rather than −max(−x): negation overflows at an integer type's minimum,
+    wraps for unsigned types (uint8 images) and is undefined for booleans.
+    NOTE: ties send the gradient to the first minimal entry (row-major order over the
+    reduced axes), the same policy as ``Max``.
+    """
+
+    params = ("axis", "keepdims")
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims=False):
+        ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
+        if not (ctx.needs_input_grad and ctx.needs_input_grad[0]):
+            return backend.amin(x, axis, keepdims)
+        kept = backend.amin(x, axis, True)
+        ctx.save_for_backward(first_min_mask(x, axis, kept))
+        return kept if keepdims else kept.reshape(_drop_axes(x.shape, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        if not ctx.keepdims:
+            grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
+        return grad.broadcast_to(ctx.in_shape) * mask

@@ -63,6 +63,12 @@ def run_student(backward: Any, spec: OpSpec, arrays: list[np.ndarray], grad: np.
         result = backward(grad.copy(), *[a.copy() for a in arrays], **params)
     except Exception as exc:
         raise StudentError(f"your backward raised {describe_exception(exc)}") from exc
+    if result is None:
+        raise StudentError(f"the backward returned None; it must return one gradient array "
+                           f"per input ({', '.join(spec.inputs)}) — is a 'return' missing?")
+    if isinstance(result, (str, bytes)):
+        raise StudentError(f"the backward returned {type(result).__name__} {result!r:.60}; "
+                           f"expected one gradient array per input ({', '.join(spec.inputs)})")
     if isinstance(result, np.ndarray) or np.isscalar(result):
         result = (result,)
     try:
@@ -84,5 +90,10 @@ def run_student(backward: Any, spec: OpSpec, arrays: list[np.ndarray], grad: np.
 
 
 def _as_grad_array(r: Any) -> np.ndarray:
+    """A returned gradient as a float64 (or exact object) array; anything else refused."""
     arr = np.asarray(r.data if isinstance(r, Tensor) else r)
+    if arr.dtype.kind not in "biufO" or (
+            arr.dtype == object and any(isinstance(v, (str, bytes)) or v is None
+                                        for v in arr.reshape(-1))):
+        raise TypeError(f"it must hold real numbers, got {arr.dtype} {r!r:.60}")
     return arr if arr.dtype == object else arr.astype(np.float64)
