@@ -344,3 +344,19 @@ def test_the_graph_picture_shows_the_injected_node_and_its_gradients() -> None:
     assert "mistake=gamma_forgotten" in wrong and "mistake=" not in right
     assert not np.allclose(right_grad, wrong_grad)
     assert isinstance(ac.tensor(1.0), ac.Tensor)
+
+
+def test_an_unreadable_notebook_is_a_per_part_error(tmp_path) -> None:
+    bad = tmp_path / "ada.ipynb"
+    bad.write_text("{not json")
+    result = course.grade(bad, "maxpool", 0)
+    assert [p.status for p in result.parts] == ["error", "error"]
+    assert "could not be read" in result.parts[0].message
+
+
+def test_student_notebooks_carry_nbgrader_metadata(classroom) -> None:
+    nb = json.loads((classroom / "students" / "ada.ipynb").read_text())
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+           if "nbgrader" in c["metadata"]]
+    assert "batchnorm-dx" in ids and "batchnorm-checks" in ids
+    assert len(ids) == len(set(ids))

@@ -101,10 +101,15 @@ SKIP_TAG = "autocnn-not-graded"
 STUB_TAG = "autocnn-stub"
 
 
-def _cell(kind: str, text: str, graded: bool = True, stub: bool = False) -> dict[str, Any]:
+def _cell(kind: str, text: str, graded: bool = True, stub: bool = False,
+          grade_id: str = "") -> dict[str, Any]:
     meta: dict[str, Any] = {} if graded else {"tags": [SKIP_TAG]}
     if stub:
         meta = {"tags": [STUB_TAG]}
+    if grade_id:  # nbgrader's cell metadata: stubs are answer cells, checks are test cells
+        meta["nbgrader"] = {"grade_id": grade_id, "solution": stub, "grade": not stub,
+                            "locked": not stub, "schema_version": 3,
+                            **({} if stub else {"points": 0})}
     cell: dict[str, Any] = {"cell_type": kind, "metadata": meta, "source": text.splitlines(True)}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
@@ -135,7 +140,8 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
             args = ", ".join(v.args)
             cells.append(_cell("code", f"def {p.function}({args}):\n    \"\"\"{p.label}: "
                                f"return {p.returns}.\"\"\"\n    raise NotImplementedError("
-                               f"\"{p.function}\")\n", stub=True))
+                               f"\"{p.function}\")\n", stub=True,
+                               grade_id=f"{v.exercise}-{p.name}"))
         checks = [f"    ({p.function!r}, {p.function}, {_shape_of(v, p.name)!r}),"
                   for p in v.parts]
         call = ", ".join(v.args)
@@ -147,7 +153,7 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
                            "print(f'{name}: not written yet'); continue\n    got = None if "
                            "isinstance(out, str) else list(np.shape(out))\n    print(f'{name}:"
                            " ' + ('shape OK' if got == shape else f'shape {got}, expected "
-                           "{shape}'))\n", graded=False))
+                           "{shape}'))\n", graded=False, grade_id=f"{v.exercise}-checks"))
     return {"cells": cells, "metadata": {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},

@@ -371,7 +371,12 @@ def grade_all(submission: Any, instances: list[tuple[str | int, int]],
         raise ValueError(f"course.grade: 'timeout' must be a positive number of seconds, got "
                          f"{timeout!r}")
     variants = [variant(e, s) for e, s in instances]
-    source = _source_of(submission)
+    try:
+        source = _source_of(submission)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # an unreadable hand-in
+        failed = {"ok": False, "error": f"the submission could not be read ({exc})"}
+        return [GradeResult(v.exercise, v.seed, [_grade_part(v, p, failed) for p in v.parts],
+                            student) for v in variants]
     if source is not None:
         calls = [{"part": f"{i}/{p.name}", "function": p.function, "args": _args_json(v)}
                  for i, v in enumerate(variants) for p in v.parts]
