@@ -360,3 +360,13 @@ def test_student_notebooks_carry_nbgrader_metadata(classroom) -> None:
            if "nbgrader" in c["metadata"]]
     assert "batchnorm-dx" in ids and "batchnorm-checks" in ids
     assert len(ids) == len(set(ids))
+
+
+def test_find_the_bug_notebook_shows_the_evidence_but_not_the_seed(tmp_path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_text("id\nada\n")
+    from autocnn.course.classroom import make, student_seed
+
+    make(["find-the-bug"], roster, tmp_path / "c")
+    text = (tmp_path / "c" / "students" / "ada.ipynb").read_text()
+    assert "gradcheck" in text and str(student_seed("ada", "find-the-bug")) not in text

@@ -131,8 +131,10 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
              _cell("code", "import numpy as np\n")]
     for number, v in enumerate(variants, start=1):
         cells.append(_cell("markdown", f"## {number}. {v.title}\n\n{v.statement}\n"))
-        if v.exercise == "find-the-bug":
-            cells.append(_cell("code", _find_the_bug_cell(v), graded=False))
+        if v.exercise == "find-the-bug":  # the evidence, run now: the seed stays with us
+            cells.append(_cell("markdown", "The gradient check, run with the secret mistake "
+                               "injected:\n\n```text\n"
+                               f"{injected_bug_demo(v.inputs['op'], v.seed)}\n```\n"))
         if v.inputs:
             data = "\n".join(f"{k} = {_py_value(val)}" for k, val in v.inputs.items())
             cells.append(_cell("code", f"# the data of your instance\n{data}\n"))
@@ -180,13 +182,6 @@ def notebook_with_answers(notebook: str | Path, source: str, out: str | Path) ->
     nb["cells"] = cells
     atomic_write(out, json.dumps(nb, indent=1) + "\n")
     return Path(out)
-
-
-def _find_the_bug_cell(v: Variant) -> str:
-    op = v.inputs["op"]
-    return (f"# run me [{SKIP_TAG}]: a gradient check with the secret mistake in {op}\n"
-            "import autocnn as ac\nfrom autocnn.course.classroom import injected_bug_demo\n"
-            f"print(injected_bug_demo({op!r}, {v.seed}))\n")
 
 
 def injected_bug_demo(op: str, seed: int) -> str:
