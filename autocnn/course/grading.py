@@ -162,8 +162,14 @@ def _run_source(source: str, calls: list[dict], timeout: float) -> dict[str, dic
                                 else "")
     request = json.dumps({"source": source, "calls": calls, "timeout": timeout})
     backstop = timeout * len(calls) + max(timeout, 30.0) + 10.0
+    # the runner is loaded from its file, not with -m: that would import the autocnn.course
+    # package (and SymPy) in the child first, which costs seconds per submission
+    runner = Path(__file__).with_name("runner.py")
+    boot = ("import importlib.util as u, sys; s = u.spec_from_file_location('autocnn_runner', "
+            f"{str(runner)!r}); m = u.module_from_spec(s); s.loader.exec_module(m); "
+            "sys.exit(m.main())")
     try:
-        done = subprocess.run([sys.executable, "-m", "autocnn.course.runner"], input=request,
+        done = subprocess.run([sys.executable, "-c", boot], input=request,
                               capture_output=True, text=True, timeout=backstop, env=env)
         out, err = done.stdout, done.stderr
     except subprocess.TimeoutExpired as exc:

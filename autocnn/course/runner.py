@@ -1,6 +1,7 @@
-"""Runs a student's code in a separate process: ``python -m autocnn.course.runner``.
+"""Runs a student's code in a separate process (``python autocnn/course/runner.py``).
 
-The grader starts this module as a child process and writes one JSON request to its
+The grader starts this file as a child process (loaded from its path, so the child does
+not import the autocnn package unless the student's code does) and writes one JSON request to its
 standard input: the student's Python ``source``, the ``calls`` to make (part name,
 function name, keyword arguments) and a per-call time limit. The source is executed in a
 fresh namespace, then each call runs with its own alarm, so a part that loops forever
