@@ -370,3 +370,16 @@ def test_find_the_bug_notebook_shows_the_evidence_but_not_the_seed(tmp_path) -> 
     make(["find-the-bug"], roster, tmp_path / "c")
     text = (tmp_path / "c" / "students" / "ada.ipynb").read_text()
     assert "gradcheck" in text and str(student_seed("ada", "find-the-bug")) not in text
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
+                    reason="pdflatex is not installed")
+def test_the_key_solutions_compile_with_pdflatex(classroom) -> None:
+    import subprocess
+
+    folder = classroom / "key" / "solutions"
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           "-no-shell-escape", "ada.tex"], cwd=folder, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (folder / "ada.pdf").exists()
