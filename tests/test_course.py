@@ -92,7 +92,10 @@ def test_raise_loop_and_wrong_shape_are_per_part_zeros() -> None:
     source = SOURCE + '''
 def bn_grad_gamma(x, gamma, beta, g, eps):
     while True:
-        pass
+        try:
+            pass
+        except Exception:   # cannot swallow the time limit
+            pass
 
 def bn_grad_beta(x, gamma, beta, g, eps):
     return np.zeros(5)

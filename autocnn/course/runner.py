@@ -20,8 +20,9 @@ import traceback
 from typing import Any
 
 
-class PartTimeoutError(Exception):
-    """The part ran past its time limit."""
+class PartTimeoutError(BaseException):
+    """The part ran past its time limit (a BaseException, so that a student's
+    ``except Exception:`` cannot swallow it)."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
