@@ -122,7 +122,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.data[...] = 0
-                    p.grad._bump_version()
+                    p.grad.mark_modified()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
@@ -147,7 +147,7 @@ class Optimizer:
                         )
                     state = self.state.setdefault(id(p), {})
                     self._update(group, p.data, grad, state)
-                    p._bump_version()
+                    p.mark_modified()
         return loss
 
     def _update(self, group: dict[str, Any], param: np.ndarray, grad: np.ndarray,

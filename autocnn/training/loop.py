@@ -101,13 +101,14 @@ def predict(model: Any, images: np.ndarray | Tensor, batch_size: int = 500) -> n
 def train_epoch(model: Any, loader: DataLoader, optimizer: Any, loss_fn: LossFn | None = None,
                 progress: ProgressBar | None = None,
                 on_step: Callable[[int, Tensor, Tensor, Tensor], None] | None = None,
-                ) -> dict[str, float]:
+                monitor: Any = None) -> dict[str, float]:
     """One pass of mini-batch gradient descent over ``loader``.
 
     Returns the mean training loss and accuracy (measured on each batch as it was seen, in
     training mode), the seconds taken and the images per second. ``on_step(step, loss,
     logits, labels)``, if given, is called after every ``optimizer.step()`` (``fit`` uses
-    it for per-batch schedules and the live view).
+    it for per-batch schedules and the live view). ``monitor`` (an
+    ``autocnn.diagnose.Monitor``) gets ``monitor.step(loss)`` after every optimiser step.
     """
     loss_fn = loss_fn or default_loss
     if hasattr(model, "train"):
@@ -123,6 +124,8 @@ def train_epoch(model: Any, loader: DataLoader, optimizer: Any, loss_fn: LossFn 
             loss = loss_fn(logits, labels)
             loss.backward()
             optimizer.step()
+            if monitor is not None:
+                monitor.step(loss)  # before the NaN check below: the diagnosis sees it
         n = len(labels.data)
         batch_loss = float(loss.item())
         if not math.isfinite(batch_loss):
@@ -167,6 +170,7 @@ def fit(
     live: bool = False,
     live_every: int = 20,
     report: str | os.PathLike | None = None,
+    monitor: Any = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; a ``History``.
 
@@ -190,6 +194,8 @@ def fit(
       update:data ratios, feature maps); a no-op elsewhere (see ``training.live``).
     - ``report``: a path; after training, the run's one-page HTML report is written there
       (``autocnn.report``; needs ``test_data``).
+    - ``monitor``: an ``autocnn.diagnose.Monitor`` (attached), told of every step (see
+      docs/diagnose.md).
 
     ``history.stopped`` says why a run ended before ``epochs``: ``"early"`` or
     ``"interrupted"``; ``history.best_epoch`` is the epoch of the lowest monitored loss.
@@ -221,7 +227,7 @@ def fit(
                 if view is not None:
                     view.step(loss, logits, labels)
 
-            trained = train_epoch(model, loader, optimizer, loss_fn, bar, on_step)
+            trained = train_epoch(model, loader, optimizer, loss_fn, bar, on_step, monitor)
             schedule.end_epoch()
             with np.errstate(all="ignore"):  # weights spoilt by the last step: checked below
                 tested = (evaluate(model, test_data, loss_fn=loss_fn) if test_data is not None
