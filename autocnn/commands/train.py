@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
     schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
-    checkpoints = checkpoint_folder(args, out)
+    checkpoints, remember_settings = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
           + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
         history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
                       batch_size=args.batch_size, lr_schedule=schedule,
                       checkpoint_dir=checkpoints, resume=args.resume is not None,
-                      keep=args.keep, patience=args.patience,
+                      keep=args.keep, patience=args.patience, on_epoch=remember_settings,
                       monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
         if diagnosis is not None:  # the failed run's diagnosis says why it failed
