@@ -91,10 +91,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--augment", default=None, metavar="SPEC",
                         help="augment training batches, e.g. shift:2,flip or crop:4 "
                         "(see docs/training.md)")
-    parser.add_argument("--schedule", default="cosine",
+    parser.add_argument("--schedule", default="cosine", metavar="NAME",
                         help="learning-rate schedule: constant, cosine (default), step, "
                         "onecycle, warmup")
-    parser.add_argument("--patience", type=int, default=None,
+    parser.add_argument("--patience", type=int, default=None, metavar="N",
                         help="stop when the test loss has not improved for N epochs")
     parser.add_argument("--keep", default="last", choices=("last", "best"),
                         help="the model written: the last epoch's (default) or the best "
