@@ -314,7 +314,8 @@ class Monitor:
             if records:
                 r = records[-1]
                 lines.append(f"  {name}: log10 update:data {_fmt(r['update_data'])}, "
-                             f"log10 grad:data {_fmt(r['grad_data'])}")
+                             f"log10 grad:data {_fmt(r['grad_data'])}, "
+                             f"grad norm {r['grad_norm']:.3g}")
         return lines
 
     def to_dict(self) -> dict[str, Any]:
