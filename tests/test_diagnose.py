@@ -329,3 +329,16 @@ def test_diagnose_of_a_watched_model_does_not_feed_the_watching_monitor(shapes):
     with Monitor(model, every=1) as watching:
         diagnose(model, shapes, steps=3, every=1, overfit_steps=3)
     assert watching.layers == {} and watching.step_count == 0
+
+
+def test_another_loss_is_not_judged_against_ln_c(shapes):
+    model = _model(shapes)
+    for p in model.parameters():
+        if p.ndim >= 2:
+            p.data *= 10
+
+    def doubled(logits, labels):
+        return F.cross_entropy(logits, labels) * 2
+
+    report = diagnose(model, shapes, loss_fn=doubled, checks=("initial_loss",))
+    assert report.codes == [] and report.checks["initial_loss"]["loss"] > 10
