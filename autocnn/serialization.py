@@ -13,6 +13,10 @@ open it.
 
     ac.save(model.state_dict(), "model.npz")
     model.load_state_dict(ac.load("model.npz"))
+
+An optimiser's ``state_dict()`` is nested (PyTorch's layout); ``save`` writes it in the flat
+form of ``autocnn.optim.optimizer.flatten_state_dict`` (``state.0.exp_avg``,
+``param_groups.0.lr``, ...), which ``optimizer.load_state_dict(ac.load(path))`` accepts.
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
             f"save: expected a mapping of name -> array (model.state_dict()), got "
             f"{type(state_dict).__name__}"
         )
+    from autocnn.optim.optimizer import flatten_state_dict, is_optimizer_state_dict
+
+    if is_optimizer_state_dict(state_dict):
+        state_dict = flatten_state_dict(state_dict)
     arrays = []
     for key, value in state_dict.items():
         if not isinstance(key, str) or not key:

@@ -100,7 +100,9 @@ def test_without_graphviz_the_graph_is_written_as_dot_text(
     assert _train(tmp_path, "--no-plots") == 0
     assert (tmp_path / "graph.dot").read_text().startswith("digraph")
     assert not (tmp_path / "graph.svg").exists()
-    assert "dot -Tsvg graph.dot -o graph.svg" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the command names the file where it ends up
+    assert f"dot -Tsvg {tmp_path / 'graph.dot'} -o {tmp_path / 'graph.svg'}" in err
+    assert "<svg" not in (tmp_path / "report.html").read_text().split('id="graph"')[1]
 
 
 @pytest.mark.parametrize(("argv", "words"), [
@@ -177,7 +179,7 @@ def test_a_successful_run_removes_outputs_of_an_earlier_run_it_did_not_write(
     for name in mine:
         (out / name).write_text("mine")
     assert _train(out, "--no-plots", "--no-graph") == 0
-    written = ["metrics.csv", "metrics.json", "model.json", "model.npz"]
+    written = ["metrics.csv", "metrics.json", "model.json", "model.npz", "report.html"]
     assert sorted(p.name for p in out.iterdir()) == sorted(mine + written)
     assert set(written) <= set(OUTPUT_FILES)
 

@@ -35,15 +35,19 @@ def diamond():
 def test_one_frame_per_gradient_plus_the_forward_picture() -> None:
     _, _, _, L = micrograd_expression()
     frames = viz.backward_frames(L)
-    assert len(frames) == 1 + 3 + 4  # forward, 3 ops, 4 leaves
+    # the forward picture and one per op; each leaf is filled in on the picture of the
+    # op whose backward completed its gradient, so picture k is op #k
+    assert len(frames) == 1 + 3
     assert len(list(frames)) == len(frames)
 
 
-def test_frame_k_shows_exactly_k_gradients() -> None:
+def test_frame_k_shows_the_gradients_of_ops_1_to_k_and_the_leaves_they_completed() -> None:
     _, _, y = diamond()
     frames = viz.backward_frames(y)
-    for k in range(len(frames)):
+    assert len(frames) == 6  # Sum, Add, Exp, Tanh, Mul
+    for k in range(5):
         assert grads_in_boxes(frames[k].source) == k
+    assert grads_in_boxes(frames[5].source) == 5 + 2  # x and w complete after the Mul
 
 
 def test_frames_follow_the_engines_order_and_highlight_the_new_gradient() -> None:
@@ -53,22 +57,18 @@ def test_frames_follow_the_engines_order_and_highlight_the_new_gradient() -> Non
     node_steps = [item for kind, item in frames.steps if kind == "node"]
     assert [id(n) for n in node_steps] == [id(n) for n in order]
     assert highlighted(frames[0].source) == []
-    for k in range(1, len(frames)):
-        kind, item = frames.steps[k - 1]
-        key = highlighted(frames[k].source)
-        assert len(key) == 1
-        expected = f"op{order.index(item)}" if kind == "node" else key[0]
-        assert key[0] == expected
-        assert key[0].startswith("op" if kind == "node" else "leaf")
+    for k in range(1, len(frames) - 1):
+        assert highlighted(frames[k].source) == [f"op{k - 1}"]
+        assert f"#{k} " in frames.caption(k) and frames.caption(k).startswith(f"step {k}/5")
+    assert sorted(highlighted(frames[5].source)) == ["leaf0", "leaf1", "op4"]
 
 
 def test_a_leaf_is_complete_only_after_its_last_consumer_ran() -> None:
-    x, w, y = diamond()
+    _, _, y = diamond()
     frames = viz.backward_frames(y)
-    order = graph_order([y.grad_fn])
-    mul_step = next(i for i, (_, item) in enumerate(frames.steps) if item is order[-1])
-    assert [kind for kind, _ in frames.steps[mul_step + 1:]] == ["leaf", "leaf"]
-    assert {id(item) for _, item in frames.steps[mul_step + 1:]} == {id(x), id(w)}
+    assert not any("<B>x</B>" in ln and GRAD_IN_BOX.search(ln)
+                   for ln in node_lines(frames[4].source))
+    assert "which completes x.grad, w.grad" in frames.caption(5)
 
 
 def test_the_last_frame_shows_the_gradients_backward_gives() -> None:
@@ -93,10 +93,10 @@ def test_frames_do_not_touch_grad_or_free_the_graph() -> None:
 def test_captions_say_what_each_step_computed() -> None:
     _, _, _, L = micrograd_expression()
     frames = viz.backward_frames(L)
-    assert frames.caption(0).startswith("step 0/7: forward pass recorded")
-    assert "the gradient of #1 Mul is complete" in frames.caption(1)
-    assert "the gradient of f is complete (it goes to f.grad)" in frames.caption(2)
-    assert "step 3/7" in frames[3].source
+    assert frames.caption(0).startswith("step 0/3: forward pass recorded")
+    assert frames.caption(1).startswith("step 1/3: the gradient of #1 Mul is complete")
+    assert frames.caption(1).endswith("which completes f.grad")
+    assert "step 3/3" in frames[3].source
 
 
 def test_every_frame_is_valid_dot() -> None:
@@ -123,7 +123,7 @@ def test_frames_render_to_numbered_svg_files(tmp_path) -> None:
 def test_frame_index_out_of_range_says_the_range() -> None:
     _, _, y = diamond()
     frames = viz.backward_frames(y)
-    with pytest.raises(IndexError, match=r"frame 99 out of range \(0\.\.7\)"):
+    with pytest.raises(IndexError, match=r"frame 99 out of range \(0\.\.5\)"):
         frames[99]
 
 
@@ -142,8 +142,8 @@ def test_frames_of_a_plain_array_are_refused() -> None:
 def test_without_ipywidgets_frames_fall_back_to_stacked_pictures() -> None:
     _, _, y = diamond()
     html = viz.backward_frames(y)._stacked_html()
-    assert html.count("<svg") == (8 if HAS_DOT else 0)
-    assert HAS_DOT or html.count("step ") == 8
+    assert html.count("<svg") == (6 if HAS_DOT else 0)
+    assert HAS_DOT or html.count("step ") == 6
 
 
 # ---------------------------------------------------------------------- Jupyter
@@ -208,7 +208,7 @@ def test_in_jupyter_without_ipywidgets_frames_show_one_below_the_other(monkeypat
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
     monkeypatch.setattr(ipython_display, "display", shown.append)
     viz.backward_frames(y)._ipython_display_()
-    assert len(shown) == 1 and "step 7/7" in shown[0].data
+    assert len(shown) == 1 and "step 5/5" in shown[0].data
 
 
 def test_an_unknown_suffix_is_named_like_render_names_it(tmp_path) -> None:

@@ -34,7 +34,7 @@ def test_render_writes_a_file_of_the_format(tmp_path, fmt: str) -> None:
 def test_render_adds_the_suffix_and_passes_options_on(tmp_path) -> None:
     path = viz.render(small_graph(), tmp_path / "graph", show_values=True)
     assert path.name == "graph.svg"
-    assert "data [ 1., &#45;2.]" in path.read_text()  # dot writes "-" as &#45;
+    assert "data [1, &#45;2]" in path.read_text()  # dot writes "-" as &#45;
 
 
 def test_render_to_dot_needs_no_graphviz(tmp_path) -> None:
@@ -134,7 +134,7 @@ def test_autocnn_help_lists_the_graph_command(capsys) -> None:
 
 def test_autocnn_graph_writes_the_seed_models_graph(tmp_path, capsys) -> None:
     out = tmp_path / "seed.dot"
-    assert main(["graph", "--out", str(out), "--image-size", "8"]) == 0
+    assert main(["graph", "--full", "--out", str(out), "--image-size", "8"]) == 0
     source = out.read_text()
     assert "0: Conv2d" in source and "CrossEntropyLoss" in source and "loss = " in source
     assert balanced(source)
@@ -153,13 +153,16 @@ def test_autocnn_graph_steps_writes_one_file_per_step(tmp_path) -> None:
     out = tmp_path / "steps" / "bp.dot"
     assert main(["graph", "--steps", "--collapse", "--image-size", "6", "--out", str(out)]) == 0
     files = sorted((tmp_path / "steps").iterdir())
-    assert files[0].name == "bp_000.dot" and len(files) == 12  # forward + 10 layers + loss
-    assert "step 11/11" in files[-1].read_text()
+    # forward, then one picture per module the backward pass enters: 10 layers, the loss,
+    # and a second visit to the 4 modules whose weights' reshapes run last
+    assert files[0].name == "bp_000.dot" and len(files) == 16
+    assert "step 15/15 (op #" in files[-1].read_text()
 
 
 def test_autocnn_graph_unknown_model_is_a_user_error(tmp_path, capsys) -> None:
     assert main(["graph", "--model", "resnet", "--out", str(tmp_path / "g.svg")]) == 2
-    assert "unknown model 'resnet'; valid models: lenet, resnet_small, seed, vgg_small" in capsys.readouterr().err
+    assert ("unknown model 'resnet'; valid models: lenet, resnet_small, seed, vgg_small"
+            in capsys.readouterr().err)
 
 
 def test_autocnn_graph_unknown_format_is_a_user_error(tmp_path, capsys) -> None:

@@ -9,9 +9,12 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     metrics.csv/.json   loss, accuracy, time and images/s per epoch
     graph.svg           the computation graph of the loss of one batch (graph.dot
                         when Graphviz's `dot` program is not installed)
-    curves.png          loss and accuracy per epoch          } with matplotlib
-    filters.png         the learned filters of the first conv } (the [plot] extra)
-    feature_maps.png    one test image and its feature maps  }
+    curves.png          loss and accuracy per epoch
+    filters.png         the learned filters of the first conv
+    feature_maps.png    one test image and its feature maps
+    report.html         all of it and more on one offline page (autocnn.report)
+    checkpoints/        last.npz (and best.npz) after every epoch, and run.json:
+                        `autocnn train --resume OUT/checkpoints` goes on from there
 
 Everything is written to a temporary folder beside ``--out`` first, which then replaces
 ``--out`` as a whole (an atomic exchange of the two folders, ``autocnn.files.folder_writer``):
@@ -44,7 +47,7 @@ DEFAULT_LR = {"adam": 0.005, "sgd": 0.05}
 
 #: every file a run can write into --out; the ones a new run does not write are removed
 OUTPUT_FILES = ("model.npz", "model.json", "metrics.csv", "metrics.json", "graph.svg",
-                "graph.dot", "curves.png", "filters.png", "feature_maps.png")
+                "graph.dot", "curves.png", "filters.png", "feature_maps.png", "report.html")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -78,12 +81,29 @@ def add_parser(subparsers: Any) -> None:
                         help="shapes only: number of training images (default: 3000)")
     parser.add_argument("--data-dir", default=None,
                         help="mnist/fashion-mnist: folder with the IDX files (default: the "
-                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME)")
+                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME, then for "
+                        "fashion-mnist /usr/share/datasets/fashion-mnist)")
     parser.add_argument("--download", action="store_true",
                         help="mnist/fashion-mnist: download the files once into the folder "
                         "(checked against their published MD5 checksums)")
     parser.add_argument("--no-plots", action="store_true", help="skip the matplotlib plots")
     parser.add_argument("--no-graph", action="store_true", help="skip the graph picture")
+    parser.add_argument("--augment", default=None, metavar="SPEC",
+                        help="augment training batches, e.g. shift:2,flip or crop:4 "
+                        "(see docs/training.md)")
+    parser.add_argument("--schedule", default="cosine",
+                        help="learning-rate schedule: constant, cosine (default), step, "
+                        "onecycle, warmup")
+    parser.add_argument("--patience", type=int, default=None,
+                        help="stop when the test loss has not improved for N epochs")
+    parser.add_argument("--keep", default="last", choices=("last", "best"),
+                        help="the model written: the last epoch's (default) or the best "
+                        "epoch's (lowest test loss)")
+    parser.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                        help="where checkpoints go after every epoch (default: OUT/checkpoints)")
+    parser.add_argument("--resume", default=None, metavar="DIR",
+                        help="go on from the checkpoint folder DIR of an interrupted run (its "
+                        "settings are reused; --epochs may extend it)")
     parser.add_argument("--diagnose", action="store_true",
                         help="health checks before training and every 10 steps; prints the "
                         "verdicts and writes --out/diagnosis/ (see docs/diagnose.md)")
@@ -103,7 +123,7 @@ def _check_args(args: argparse.Namespace) -> None:
     _check_choice(args.dataset, DATASETS, "dataset")
     _check_choice(args.model, MODELS, "model")
     _check_choice(args.optimizer, OPTIMIZERS, "optimizer")
-    for name in ("epochs", "batch_size", "train_size", "threads"):
+    for name in ("epochs", "batch_size", "train_size", "threads", "patience"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -174,6 +194,9 @@ def _setup_threads(threads: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the outputs; the exit code."""
+    from autocnn.commands.train_extras import checkpoint_folder, prepare_resume
+
+    args = prepare_resume(args)
     _check_args(args)
     import autocnn as ac
     from autocnn import optim
@@ -187,9 +210,17 @@ def run(args: argparse.Namespace) -> int:
 
     options = dataset_options(args)
     train, test = load_data(args.dataset, options, args.data_dir, args.download)
+    from autocnn.commands.train_extras import make_loader, make_schedule
+
+    loader = make_loader(train, args)
     channels, height, width = train.image_shape
     model = build_model(args.model, in_channels=channels, image_size=height,
                         num_classes=train.num_classes)
+    from autocnn.explain import shapes  # a model that cannot take these images: say why
+
+    if not (fit_report := shapes(model, train.image_shape)).ok:
+        raise UserError(f"model {args.model} does not fit {channels}×{height}×{width} "
+                        f"images:\n{fit_report}")
     epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
     lr = args.lr or DEFAULT_LR[args.optimizer]
     if args.optimizer == "adam":
@@ -201,22 +232,31 @@ def run(args: argparse.Namespace) -> int:
           f"{channels}×{height}×{width}, {train.num_classes} classes "
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
+    schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
+    checkpoints = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
-          f"lr {lr:g} (cosine decay), seed {args.seed}; {threads}")
+          f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
+          + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
     from autocnn.diagnose import TrainingDiagnosis
 
     diagnosis = TrainingDiagnosis(model, train, optimizer, every=10) if args.diagnose else None
     start = time.perf_counter()
     try:
-        history = fit(model, train, optimizer, epochs=epochs, test_data=test,
-                      batch_size=args.batch_size, lr_schedule="cosine",
+        history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
+                      batch_size=args.batch_size, lr_schedule=schedule,
+                      checkpoint_dir=checkpoints, resume=args.resume is not None,
+                      keep=args.keep, patience=args.patience,
                       monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
         if diagnosis is not None:  # the failed run's diagnosis says why it failed
             diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
         raise UserError(f"{exc} (got --lr {lr:g})") from exc
+    except ValueError as exc:  # a checkpoint of another run (CheckpointError)
+        raise UserError(str(exc)) from exc
     if diagnosis is not None:
         diagnosis.stop()  # the hooks go before the outputs run the model again
+    if history.stopped == "interrupted":
+        return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)
     print(f"test accuracy {100 * result['accuracy']:.2f}% ({result['count']} images), "
@@ -230,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
         "test_accuracy": result["accuracy"], "test_loss": result["loss"],
         "epochs": epochs, "batch_size": args.batch_size, "optimizer": args.optimizer,
         "lr": lr, "seed": args.seed, "train_seconds": seconds, "autocnn": ac.__version__,
+        "augment": args.augment, "schedule": args.schedule, "keep": args.keep,
+        "best_epoch": history.best_epoch, "stopped": history.stopped,
     }
     try:
         written = write_outputs(out, model, history, test, metadata,
@@ -262,19 +304,22 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
             "dataset", "model", "test_accuracy", "test_loss", "train_seconds")})
         if graph:
-            _write_graph(model, test, staging)
+            _write_graph(model, test, staging, out)
         if plots:
             _write_plots(model, history, test, staging)
+        from autocnn.report.train import write_run_report
+
+        write_run_report(staging, model, history, test, metadata, graph=graph)
         names = sorted(p.name for p in staging.iterdir())
     return names
 
 
-def _write_graph(model: Any, test: Any, folder: Path) -> None:
+def _write_graph(model: Any, test: Any, folder: Path, out: Path) -> None:
     """The graph of the loss of a two-image batch: small enough to read."""
     from autocnn import functional as F
     from autocnn.autograd.tensor import Tensor
     from autocnn.viz import render
-    from autocnn.viz.render import INSTALL_HINT, dot_available
+    from autocnn.viz.render import dot_available
 
     model.eval()
     images, labels = Tensor(test.images[:2]), Tensor(test.labels[:2])
@@ -284,9 +329,9 @@ def _write_graph(model: Any, test: Any, folder: Path) -> None:
         render(loss, folder / "graph.svg", params=params)
         return
     render(loss, folder / "graph.dot", format="dot", params=params)
-    print(f"Graphviz's `dot` program was not found, so the graph was written as DOT text "
-          f"(graph.dot); {INSTALL_HINT}, then run: dot -Tsvg graph.dot -o graph.svg",
-          file=sys.stderr)
+    from autocnn.report.train import missing_dot_message
+
+    print(missing_dot_message(out), file=sys.stderr)
 
 
 def _write_plots(model: Any, history: Any, test: Any, folder: Path) -> None:

@@ -40,6 +40,9 @@ _CALLABLE: dict[str, Any] = {
     "sinh": sympy.sinh, "cosh": sympy.cosh, "sin": sympy.sin, "cos": sympy.cos,
     "Max": sympy.Max, "Min": sympy.Min, "Abs": sympy.Abs, "Heaviside": sympy.Heaviside,
     "sign": sympy.sign, "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min,
+    # the activations of the course, by the names students use for them
+    "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)), "relu": lambda a: sympy.Max(a, 0),
+    "softplus": lambda a: sympy.log(1 + sympy.exp(a)),
 }
 _ARITY = {name: (1, 1) for name in _CALLABLE}
 _ARITY.update({"log": (1, 2), "Heaviside": (1, 2), "Max": (1, 99), "Min": (1, 99),

@@ -29,12 +29,40 @@ if TYPE_CHECKING:
     import sympy
 
 
-def format_expr(expr: sympy.Expr) -> str:
-    """A SymPy expression in the notation of the lessons: ``a·b``, ``x^2``, ``exp(-a)``."""
+def _indicator(h: sympy.Expr) -> str:
+    """``Heaviside(x - c, 0)`` as the indicator a lesson writes: ``1[x > c]``.
+
+    SymPy's second argument is the value at 0: 0 gives ``>``, 1 gives ``≥``, anything else
+    is said after the bracket.
+    """
     import sympy
 
-    text = sympy.sstr(expr)
-    return text.replace("**", "^").replace("*", "·")
+    arg = h.args[0]
+    at_zero = h.args[1] if len(h.args) > 1 else None
+    pos = sympy.Add(*[t for t in sympy.Add.make_args(arg) if not t.could_extract_minus_sign()])
+    neg = sympy.Add(*[-t for t in sympy.Add.make_args(arg) if t.could_extract_minus_sign()])
+    op = "≥" if at_zero == 1 else ">"
+    text = f"1[{_plain(pos)} {op} {_plain(neg)}]"
+    if at_zero is not None and at_zero not in (0, 1):
+        text += f" ({_plain(at_zero)} at equality)"
+    return text
+
+
+def _plain(expr: sympy.Expr) -> str:
+    import sympy
+
+    return sympy.sstr(expr).replace("**", "^").replace("*", "·")
+
+
+def format_expr(expr: sympy.Expr) -> str:
+    """A SymPy expression in the notation of the lessons: ``a·b``, ``x^2``, ``exp(-a)``,
+    and step functions as indicators, ``1[x > 0]`` (not ``Heaviside(x, 0)``)."""
+    import sympy
+
+    steps = expr.atoms(sympy.Heaviside) if isinstance(expr, sympy.Basic) else set()
+    if steps:
+        expr = expr.xreplace({h: sympy.Symbol(_indicator(h)) for h in steps})
+    return _plain(expr)
 
 
 def _symbolic_rule(cls: type, n_inputs: int) -> tuple[list, sympy.Expr, tuple]:

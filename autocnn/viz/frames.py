@@ -19,16 +19,23 @@ import graphviz
 
 from autocnn.autograd.function import Function
 from autocnn.autograd.tensor import Tensor
-from autocnn.viz.dot import Options, _check_options, _Drawer, _Frame, draw
-from autocnn.viz.jupyter import GraphPicture, readable_svg_html
+from autocnn.viz.drawer import Drawer, Frame, Options, check_options, draw
+from autocnn.viz.jupyter import readable_svg_html
 from autocnn.viz.labels import MAX_PRINTED
+from autocnn.viz.picture import GraphPicture
 from autocnn.viz.render import check_format, write_picture
 from autocnn.viz.trace import trace_backward
 from autocnn.viz.walk import walk
 
 
 class Frames:
-    """The pictures of one backward pass: ``frames[k]`` shows the first k gradients.
+    """The pictures of one backward pass: ``frames[k]`` shows the gradients after step k.
+
+    Step k is the engine running the backward rule of the op numbered ``#k`` in the
+    pictures (``number_steps``), so a caption's step number is the number in the box; the
+    leaves whose gradient is complete after it (their last contribution arrived) are
+    filled in on the same picture. With collapsed modules a step is a module: every op of
+    it and its parameters' gradients, the box saying which op numbers it covers.
 
     A sequence of ``graphviz.Digraph`` (``len``, indexing, iteration); ``save`` writes them
     as numbered files; in Jupyter it shows as a slider (with ipywidgets) or, without it, as
@@ -40,54 +47,72 @@ class Frames:
         self._params = params
         self._opts = opts
         self._trace = trace_backward(self._graph, grad_output)
-        probe = _Drawer(self._graph, params, opts, _Frame(self._trace))
+        probe = Drawer(self._graph, params, opts, Frame(self._trace))
         self._groups = probe.groups  # collapsed modules, if any
         self._names = probe.names
-        #: what each frame adds: ("node", node), ("leaf", tensor) or ("module", node)
-        self.steps: list[tuple[str, Any]] = self._visible_steps()
+        #: what each picture after the first adds: ("node", node) or ("module", node) with
+        #: the node the step starts with, and the engine's steps it covers
+        self.steps: list[tuple[str, Any]] = []
+        self._spans: list[tuple[int, int]] = []  # [start, end) in the trace's steps
+        self._visible_steps()
 
-    def _visible_steps(self) -> list[tuple[str, Any]]:
-        """The engine's steps that change the picture: with collapsed modules, a module's
-        box counts once (when the gradient reaches its output) and its parameters are
-        inside it; without collapsing, every step."""
-        steps = list(self._trace.steps)
-        groups = self._groups
-        if not groups:
-            return steps
-        entered: set[int] = set()
-        visible = []
-        for kind, item in steps:
-            group = groups.get(id(item))
-            if group is None:
-                visible.append((kind, item))
-            elif kind == "node" and id(group) not in entered:
-                entered.add(id(group))
-                visible.append(("module", item))
-        return visible
+    def _visible_steps(self) -> None:
+        """Group the engine's steps into pictures: one per op (and the leaves completed
+        right after it); with collapsed modules, one per run of steps inside one module."""
+        current: Any = None  # the module (or the op) of the picture being filled
+        for i, (kind, item) in enumerate(self._trace.steps):
+            group = self._groups.get(id(item))
+            if kind == "node":
+                key = id(group) if group is not None else id(item)
+                if key != current or not self.steps:
+                    self.steps.append(("module" if group is not None else "node", item))
+                    self._spans.append((i, i + 1))
+                    current = key
+                    continue
+            if self.steps:  # a leaf (or an op of the same module): part of this picture
+                start, _ = self._spans[-1]
+                self._spans[-1] = (start, i + 1)
 
     def __len__(self) -> int:
         return len(self.steps) + 1
 
+    def _numbers(self, k: int) -> tuple[int, int]:
+        """The first and last op numbers (``#``) of step ``k``."""
+        start, end = self._spans[k - 1]
+        nums = [self._graph.number(item) + 1 for kind, item in self._trace.steps[start:end]
+                if kind == "node"]
+        return min(nums), max(nums)
+
+    def _leaf_names(self, k: int) -> list[str]:
+        start, end = self._spans[k - 1]
+        return [self._names.leaf.get(id(item)) or f"leaf {self._graph.number(item)}"
+                for kind, item in self._trace.steps[start:end] if kind == "leaf"]
+
     def caption(self, k: int) -> str:
-        """What frame ``k`` shows, in words."""
+        """What picture ``k`` shows, in words; its step numbers are the ops' ``#`` numbers."""
         n = len(self.steps)
         if k == 0:
             return f"step 0/{n}: forward pass recorded, no gradient computed yet"
         kind, item = self.steps[k - 1]
+        lo, hi = self._numbers(k)
+        leaves = self._leaf_names(k)
+        done = (f", which completes {', '.join(name + '.grad' for name in leaves)}"
+                if leaves else "")
         if kind == "module":
-            title = self._groups[id(item)].title
-            return f"step {k}/{n}: the gradient reached the output of {title}"
-        if kind == "node":
-            assert isinstance(item, Function)
-            number = self._graph.number(item) + 1
-            name = self._names.node.get(id(item))
-            what = f"#{number} {name} = {item.name}" if name else f"#{number} {item.name}"
-            return (
-                f"step {k}/{n}: the gradient of {what} is complete; the engine runs its "
-                "backward rule"
-            )
-        name = self._names.leaf.get(id(item)) or f"leaf {self._graph.number(item)}"
-        return f"step {k}/{n}: the gradient of {name} is complete (it goes to {name}.grad)"
+            group = self._groups[id(item)]
+            ops = f"ops #{lo}–#{hi}" if hi > lo else f"op #{lo}"
+            earlier = any(kd == "module" and self._groups[id(it)] is group
+                          for kd, it in self.steps[: k - 1])
+            if earlier:  # e.g. the reshape of a weight, run after everything it feeds
+                return (f"step {k}/{n} ({ops}): the engine finishes {group.title}, the ops "
+                        f"that prepared its parameters{done}")
+            return (f"step {k}/{n} ({ops}): the gradient reached the output of "
+                    f"{group.title}; the engine runs backward through it{done}")
+        assert isinstance(item, Function)
+        name = self._names.node.get(id(item))
+        what = f"{name} = {item.name}" if name else item.name
+        return (f"step {k}/{n}: the gradient of #{lo} {what} is complete; the engine runs "
+                f"its backward rule{done}")
 
     def __getitem__(self, k: int) -> GraphPicture:
         n = len(self)
@@ -97,9 +122,12 @@ class Frames:
             k += n
         if not 0 <= k < n:
             raise IndexError(f"backward_frames: frame {k} out of range (0..{n - 1})")
-        shown = {id(item) for _, item in self.steps[:k]}
-        highlight = id(self.steps[k - 1][1]) if k > 0 else None
-        frame = _Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k))
+        steps = self._trace.steps
+        end = self._spans[k - 1][1] if k > 0 else 0
+        start = self._spans[k - 1][0] if k > 0 else 0
+        shown = {id(item) for _, item in steps[:end]}
+        highlight = frozenset(id(item) for _, item in steps[start:end])
+        frame = Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k))
         return draw(self._graph, self._params, self._opts, frame)
 
     def __iter__(self) -> Iterator[GraphPicture]:
@@ -187,5 +215,5 @@ def backward_frames(
         cluster_modules=cluster_modules, number_steps=True, derivatives=derivatives,
         collapse=collapse, rankdir=rankdir, max_printed=max_printed,
     )
-    _check_options(opts)
+    check_options(opts)
     return Frames(output, params, opts, grad_output)

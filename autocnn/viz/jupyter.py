@@ -1,5 +1,6 @@
 """Showing pictures in Jupyter: inline SVG that stays readable as graphs grow.
 
+The HTML a notebook shows for a picture (``GraphPicture`` in ``picture.py`` uses it).
 Notebooks shrink an SVG to the width of the cell, so a graph of a few hundred nodes
 becomes a grey smudge. ``GraphPicture`` (what ``to_dot`` returns: a ``graphviz.Digraph``
 in every other respect) shows its SVG at Graphviz's natural size — 14-point text stays
@@ -12,9 +13,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
-import graphviz
+from autocnn.viz.graphviz_tool import INSTALL_HINT
 
 #: the largest box a picture takes in a notebook before it scrolls, in pixels
 MAX_WIDTH = 960
@@ -48,27 +48,7 @@ def readable_svg_html(svg: str) -> str:
 
 def missing_dot_html(source: str) -> str:
     """What a notebook shows when Graphviz's ``dot`` program is not installed."""
-    from autocnn.viz.render import INSTALL_HINT
-
     return (
         f"<p><b>Graphviz's <code>dot</code> program was not found</b>; {html.escape(INSTALL_HINT)}"
         f"</p><pre style=\"max-height:{MAX_HEIGHT}px; overflow:auto\">{html.escape(source)}</pre>"
     )
-
-
-class GraphPicture(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that shows itself in Jupyter at a readable size."""
-
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None, **_: Any
-    ) -> dict[str, Any]:
-        try:
-            svg = self.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            return {"text/html": missing_dot_html(self.source), "text/plain": self.source}
-        bundle = {"text/html": readable_svg_html(svg), "image/svg+xml": svg}
-        if include is not None:
-            bundle = {k: v for k, v in bundle.items() if k in set(include)}
-        if exclude is not None:
-            bundle = {k: v for k, v in bundle.items() if k not in set(exclude)}
-        return bundle

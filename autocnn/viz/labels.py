@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-#: tensors with at most this many entries are printed in full; larger ones are summarised
-MAX_PRINTED = 16
+#: tensors with at most this many entries are printed in full, on one line; larger ones
+#: are summarised as min / mean / max and shape (a box stays one line wide either way)
+MAX_PRINTED = 8
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
@@ -49,33 +50,71 @@ def html_label(lines: list[str], bold_first: bool = False) -> str:
 @lru_cache(maxsize=1024)
 def shape_text(shape: tuple[int, ...], dtype: Any) -> str:
     """``(2, 3) float64`` — the shape and dtype of a tensor."""
-    dims = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-    return f"{dims} {np.dtype(dtype).name}"
+    return f"{_dims(shape)} {np.dtype(dtype).name}"
 
 
 def _number(x: Any) -> str:
+    """One entry with 4 significant digits: ``0.1235``, ``-3``, ``1.5e-05``, ``nan``."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
     if isinstance(x, (float, np.floating)):
-        return f"{float(x):.4g}"
+        text = f"{float(x):.4g}"
+        return "0" if text == "-0" else text
     return str(x)
 
 
+def _dims(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
 def value_text(value: Any, max_printed: int = MAX_PRINTED) -> str:
-    """Small arrays printed in full (4 significant digits), large ones as min/mean/max."""
+    """An array as one short line, never a multi-line repr.
+
+    At most ``max_printed`` entries: printed flat with 4 significant digits,
+    ``[0.1235, -0.3, 2]`` (with the shape after it when the array is not 1-D); larger
+    arrays: ``min -0.52 / mean 0.013 / max 0.9  (2, 8, 12, 12)``.
+    """
     arr = np.asarray(value)
     if arr.dtype.kind == "O":  # SymPy expressions: print small ones, count the rest
         if arr.size <= max_printed:
-            return str(arr.item() if arr.ndim == 0 else arr.tolist())
-        return f"{arr.size} expressions"
+            return str(arr.item() if arr.ndim == 0 else arr.ravel().tolist())
+        return f"{arr.size} expressions {_dims(arr.shape)}"
     if arr.ndim == 0 or arr.size == 1:
         return _number(arr.reshape(()).item())
     if arr.size <= max_printed:
-        return np.array2string(arr, precision=4, separator=", ", suppress_small=True,
-                               max_line_width=60)
-    if arr.dtype.kind in "fiub":
-        return (
-            f"min {_number(arr.min())}  mean {_number(arr.mean())}  max {_number(arr.max())}"
-        )
-    return f"{arr.size} values"
+        flat = "[" + ", ".join(_number(v) for v in arr.ravel().tolist()) + "]"
+        return flat if arr.ndim == 1 else f"{flat} {_dims(arr.shape)}"
+    if arr.dtype.kind in "fiub" and arr.size:
+        with np.errstate(all="ignore"):
+            return (f"min {_number(arr.min())} / mean {_number(arr.mean())} / "
+                    f"max {_number(arr.max())}  {_dims(arr.shape)}")
+    return f"{arr.size} values {_dims(arr.shape)}"
+
+
+def _index_part(p: Any) -> str:
+    if isinstance(p, np.ndarray):
+        if p.size <= MAX_PRINTED:
+            return "[" + ", ".join(_number(v) for v in p.ravel().tolist()) + "]"
+        return f"array{_dims(p.shape)}"
+    if isinstance(p, slice):
+        return (":".join("" if v is None else str(v) for v in (p.start, p.stop, p.step))
+                .rstrip(":") or ":")
+    if p is Ellipsis:
+        return "..."
+    if isinstance(p, (list, tuple)):
+        return _index_part(np.asarray(p))
+    return str(p)
+
+
+def index_text(index: Any) -> str:
+    """A ``GetItem`` index as the user would write it: ``x[[0, 1], [3, 2]]``, ``x[:, 1:3]``.
+
+    Integer arrays of at most ``MAX_PRINTED`` entries are shown as their values (the
+    cross-entropy's pick of each row's label reads ``x[[0, 1], [3, 2]]``); larger ones by
+    shape.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    return "x[" + ", ".join(_index_part(p) for p in parts) + "]"
 
 
 def _every_axis(axis: Any, in_shape: tuple[int, ...]) -> bool:

@@ -8,7 +8,6 @@ be rendered later with ``dot -Tsvg graph.dot -o graph.svg``.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,14 @@ from typing import Any
 import graphviz
 
 from autocnn.autograd.tensor import Tensor
+from autocnn.viz.dot import to_dot
+from autocnn.viz.graphviz_tool import INSTALL_HINT, dot_available
+
+__all__ = ["FORMATS", "INSTALL_HINT", "dot_available", "render", "save", "write_picture"]
 
 #: the formats ``render`` writes (``dot`` writes the DOT source and needs no Graphviz)
 FORMATS = ("svg", "png", "pdf", "dot")
 
-INSTALL_HINT = (
-    "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
-    "`brew install graphviz` (macOS), `conda install graphviz` (conda), or see "
-    "https://graphviz.org/download/"
-)
 
 
 def check_format(format: str, where: str = "render") -> str:
@@ -62,11 +60,6 @@ def target_path(path: str | Path, fmt: str, where: str = "render") -> Path:
             f"format={suffix!r} or change the file name"
         )
     return p
-
-
-def dot_available() -> bool:
-    """True when Graphviz's ``dot`` program is on the PATH."""
-    return shutil.which("dot") is not None
 
 
 def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "svg",
@@ -113,7 +106,5 @@ def render(output: Tensor, path: str | Path, format: str | None = None, **opts: 
     Without the ``dot`` program the DOT source is written to ``path`` with suffix ``.dot``,
     and a message on stderr says how to install Graphviz; the ``.dot`` path is returned.
     """
-    from autocnn.viz.dot import to_dot
-
     fmt = format_of(path, format)
     return write_picture(to_dot(output, **opts), path, fmt)
