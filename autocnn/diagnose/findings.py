@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,9 +78,13 @@ class Finding:
             raise ValueError(f"Finding: unknown severity {self.severity!r}; valid "
                              f"severities are {', '.join(SEVERITIES)}")
 
-    def text(self) -> str:
-        """Two lines: ``[code] evidence`` and ``  do this: advice``."""
-        return f"[{self.code}] {self.evidence}\n    do this: {self.advice}"
+    def text(self, width: int = 92) -> str:
+        """``[code] evidence`` and ``do this: advice``, wrapped at ``width`` columns."""
+        evidence = textwrap.fill(f"[{self.code}] {self.evidence}", width,
+                                 subsequent_indent="   ")
+        advice = textwrap.fill(f"do this: {self.advice}", width, initial_indent="    ",
+                               subsequent_indent="             ")
+        return f"{evidence}\n{advice}"
 
 
 @dataclass
