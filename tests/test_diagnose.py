@@ -235,7 +235,10 @@ def test_save_writes_text_json_and_every_picture(shapes, tmp_path):
                       every=5, overfit_steps=5)
     names = report.save(tmp_path)
     assert names == ["diagnosis.txt", "diagnosis.json"] + [f"{p}.png" for p in PLOTS]
-    payload = json.loads((tmp_path / "diagnosis.json").read_text())
+    def refuse(constant):  # NaN/Infinity are not JSON: other readers reject them
+        raise AssertionError(f"diagnosis.json holds {constant}")
+
+    payload = json.loads((tmp_path / "diagnosis.json").read_text(), parse_constant=refuse)
     assert payload["healthy"] is False
     assert [f["code"] for f in payload["findings"]] == report.codes
     assert payload["training"]["steps"] == [0, 5]
