@@ -56,13 +56,15 @@ def test_a_healthy_run_gets_no_finding(shapes):
     assert report.healthy and "no problems found" in report.text()
 
 
-def test_zero_init_is_found_as_constant_weights(shapes):
+def test_zero_init_is_found_as_constant_weights(shapes, tmp_path):
     model = _model(shapes)
     for p in model.parameters():
         p.data[...] = 0
     report = _diagnose(model, shapes)
     assert report.codes == ["weights_constant"], report.text()
     assert "0.weight, 4.weight, 9.weight" in report.findings[0].evidence
+    # nothing moves and every value is 0: the pictures still draw (and say so)
+    assert len([n for n in report.save(tmp_path) if n.endswith(".png")]) == len(PLOTS)
 
 
 def test_init_times_ten_is_found_by_the_initial_loss(shapes):
