@@ -347,3 +347,17 @@ def test_another_loss_is_not_judged_against_ln_c(shapes):
 
     report = diagnose(model, shapes, loss_fn=doubled, checks=("initial_loss",))
     assert report.codes == [] and report.checks["initial_loss"]["loss"] > 10
+
+
+def test_in_the_users_loop_the_inf_is_traced_to_its_primitive():
+    ac.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Linear(3, 2))
+    model[1].weight.data[...] = 1.0
+    model[2].weight.data[...] = 3e38
+    monitor = Monitor(model, every=1)
+    with monitor, np.errstate(all="ignore"):
+        loss = F.cross_entropy(model(ac.ones(4, 1, 2, 2)), ac.tensor([0, 1, 0, 1]))
+        monitor.step(loss)
+    (finding,) = [f for f in monitor.findings() if f.code == "nonfinite"]
+    assert finding.where == "2 (Linear)"
+    assert "anomaly mode:" in finding.evidence and "MatMul" in finding.evidence

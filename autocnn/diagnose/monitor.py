@@ -173,6 +173,7 @@ class Monitor:
             bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
             self.nonfinite = {"step": self.step_count, "where": f"{name} ({_kind(module)})",
                               "kind": "forward", "count": bad, "size": int(np.size(data))}
+            self.nonfinite["anomaly"] = _ask_anomaly_mode(module, inputs)
 
     def _record_activation(self, name: str, module: Any, output: Tensor) -> None:
         y = np.asarray(output.data, dtype=np.float64)
@@ -332,6 +333,23 @@ class Monitor:
         return {"steps": self.steps, "every": self.every, "step_count": self.step_count,
                 "losses": self.losses, "layers": layers, "params": self.params,
                 "nonfinite": self.nonfinite, "accumulated": self.accumulated}
+
+
+def _ask_anomaly_mode(module: Any, inputs: tuple) -> str | None:
+    """Run ``module`` once more on the same (finite) inputs under anomaly mode: the first
+    line of what it says names the primitive that made the NaN/inf (``None`` if silent).
+
+    Without a graph, so nothing is recorded; the monitor's own hook ignores this call.
+    """
+    from autocnn.autograd.anomaly import detect_anomaly
+    from autocnn.autograd.grad_mode import no_grad
+
+    try:
+        with detect_anomaly(), no_grad(), np.errstate(all="ignore"):
+            module(*inputs)
+    except RuntimeError as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 def _fmt(value: float) -> str:

@@ -176,8 +176,9 @@ def train_monitored(model: Any, loader: Any, optimizer: Any, loss_fn: Any = None
                 optimizer.step()
             monitor.step(loss)
             if monitor.nonfinite is not None:
-                monitor.nonfinite["anomaly"] = _anomaly_message(model, loss_fn, images,
-                                                                labels, detect_anomaly)
+                if not monitor.nonfinite.get("anomaly"):  # e.g. NaN first in backward
+                    monitor.nonfinite["anomaly"] = _anomaly_message(model, loss_fn, images,
+                                                                    labels, detect_anomaly)
                 break
     return monitor
 

@@ -129,10 +129,13 @@ def _nonfinite(monitor: Any) -> list[Finding]:
         evidence = f"at step {bad['step']} the loss became {bad.get('value')}"
     if bad.get("anomaly"):
         evidence += f" (anomaly mode: {bad['anomaly']})"
+    advice = ("lower the learning rate and check the inputs are normalised: NaN and inf "
+              "usually come from steps or inputs far too large")
+    if not bad.get("anomaly"):
+        advice += "; to see the operation, run that step inside " \
+                  "`with ac.autograd.detect_anomaly():`"
     return [Finding(
-        "nonfinite", evidence,
-        "lower the learning rate and check the inputs are normalised; to see the operation, "
-        "run that step inside `with ac.autograd.detect_anomaly():`",
+        "nonfinite", evidence, advice,
         severity="error", where=bad["where"], step=bad["step"], values=dict(bad))]
 
 
