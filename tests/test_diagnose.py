@@ -302,14 +302,14 @@ def test_a_deep_sigmoid_stack_has_vanishing_gradients():
 
 def test_a_jump_of_the_loss_is_a_spike_and_noise_is_not():
     model = nn.Sequential(nn.Linear(2, 2))
-    calm = Monitor(model, every=100)
     noisy = [1.0 + 0.3 * np.sin(i) for i in range(30)]
-    for value in noisy:
-        calm.step(value)
+    with Monitor(model, every=100) as calm:
+        for value in noisy:
+            calm.step(value)
     assert "loss_spike" not in [f.code for f in calm.findings()]
-    spiky = Monitor(model, every=100)
-    for value in [*noisy[:25], 4.0, *noisy[26:]]:
-        spiky.step(value)
+    with Monitor(model, every=100) as spiky:
+        for value in [*noisy[:25], 4.0, *noisy[26:]]:
+            spiky.step(value)
     spikes = [f for f in spiky.findings() if f.code == "loss_spike"]
     assert len(spikes) == 1 and spikes[0].step == 25
 
@@ -361,3 +361,14 @@ def test_in_the_users_loop_the_inf_is_traced_to_its_primitive():
     (finding,) = [f for f in monitor.findings() if f.code == "nonfinite"]
     assert finding.where == "2 (Linear)"
     assert "anomaly mode:" in finding.evidence and "MatMul" in finding.evidence
+
+
+def test_a_step_without_the_hooks_warns_once():
+    monitor = Monitor(nn.Sequential(nn.Linear(2, 2)), every=1)
+    with pytest.warns(UserWarning, match="hooks are not installed"):
+        monitor.step(1.0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monitor.step(1.0)

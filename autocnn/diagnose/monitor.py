@@ -35,6 +35,7 @@ With no step sampled, the hooks cost one ``isfinite`` pass per module output. Pa
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,7 @@ class Monitor:
         self._incoming: dict[str, np.ndarray] | None = None
         self._seen: set[str] = set()
         self._loss_given = False
+        self._warned = False
 
     # ------------------------------------------------------------------ hooks
     @property
@@ -219,6 +221,11 @@ class Monitor:
     # ------------------------------------------------------------------ the step
     def step(self, loss: Tensor | float | None = None) -> None:
         """Call once per training step, right after ``optimizer.step()``."""
+        if not self._handles and not self._warned:
+            self._warned = True
+            warnings.warn("Monitor.step: the monitor's hooks are not installed (use `with "
+                          "monitor:` or monitor.attach() before the loop): only the losses "
+                          "and the weight ratios are measured", stacklevel=2)
         if loss is None:
             value = math.nan
         elif isinstance(loss, Tensor):
