@@ -87,7 +87,7 @@ class Finding:
         return f"{evidence}\n{advice}"
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """The findings of a diagnosis and the measurements behind them.
 
@@ -133,6 +133,14 @@ class Report:
 
     def __str__(self) -> str:
         return self.text()
+
+    def __repr__(self) -> str:
+        # short: the records behind a report are large (print(report) shows it all)
+        return f"Report(codes={self.codes}, healthy={self.healthy})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and Jupyter show the readable text, not the repr."""
+        printer.text(self.text())
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain JSON-ready values (non-finite numbers become ``None``)."""
