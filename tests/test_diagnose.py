@@ -372,3 +372,12 @@ def test_a_step_without_the_hooks_warns_once():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         monitor.step(1.0)
+
+
+def test_without_batch_norm_raw_pixels_are_one_verdict_that_explains_the_rest(shapes):
+    ac.manual_seed(0)
+    model = build_model("lenet", in_channels=1, image_size=12, num_classes=shapes.num_classes)
+    report = _diagnose(model, (shapes.images * 255, shapes.labels))
+    assert report.codes == ["inputs_unnormalised"], report.text()
+    explained = [e["code"] for e in report.findings[0].values.get("explains", [])]
+    assert "initial_loss_high" in explained  # 255× larger inputs: 255× larger logits
