@@ -256,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
     if diagnosis is not None:
         diagnosis.stop()  # the hooks go before the outputs run the model again
     if history.stopped == "interrupted":
+        if diagnosis is not None:  # what was seen until Ctrl-C
+            diagnosis.finish(out / "diagnosis", not args.no_plots, stream=sys.stdout)
         return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)
