@@ -1,13 +1,22 @@
 """Model files: ``ac.save(state_dict, path)`` and ``ac.load(path)``.
 
 A model file is a NumPy ``.npz`` archive: a zip with one ``.npy`` entry per state-dict key,
-in the state dict's order. It is written with pickling disabled and read with
-``allow_pickle=False``, so loading a file can never run code (unlike ``torch.load`` of a
-pickle): only numeric arrays go in and come out. Any tool that reads ``.npz`` — NumPy
-itself, for a start — can open it.
+in the state dict's order, named ``KEY.npy``. It is written atomically (a temporary file
+beside ``path``, fsynced, then renamed over it: ``autocnn.files.atomic_writer``), so a crash
+or kill -9 during a save leaves the previous file intact. Keys that NumPy's reader would
+confuse (``"w"`` and ``"w.npy"``: ``np.load(...)["w.npy"]`` answers with ``"w"``'s array)
+are refused, and ``load`` reads the members itself, so every key maps to its own array.
+Arrays are written with pickling disabled and read with ``allow_pickle=False``, so
+loading a file can never run code (unlike ``torch.load`` of a pickle): only numeric
+arrays go in and come out. Any tool that reads ``.npz`` — NumPy itself, for a start — can
+open it.
 
     ac.save(model.state_dict(), "model.npz")
     model.load_state_dict(ac.load("model.npz"))
+
+An optimiser's ``state_dict()`` is nested (PyTorch's layout); ``save`` writes it in the flat
+form of ``autocnn.optim.optimizer.flatten_state_dict`` (``state.0.exp_avg``,
+``param_groups.0.lr``, ...), which ``optimizer.load_state_dict(ac.load(path))`` accepts.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd.tensor import Tensor
+from autocnn.files import atomic_writer
 
 PathLike = str | os.PathLike
 
@@ -61,16 +71,28 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
             f"save: expected a mapping of name -> array (model.state_dict()), got "
             f"{type(state_dict).__name__}"
         )
+    from autocnn.optim.optimizer import flatten_state_dict, is_optimizer_state_dict
+
+    if is_optimizer_state_dict(state_dict):
+        state_dict = flatten_state_dict(state_dict)
     arrays = []
     for key, value in state_dict.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"save: keys must be non-empty strings, got {key!r}")
         arrays.append((key, _as_array(key, value)))
+    keys = {key for key, _ in arrays}
+    for key in keys:
+        if key.endswith(".npy") and key[: -len(".npy")] in keys:
+            raise ValueError(
+                f"save: keys {key[:-4]!r} and {key!r} collide in the .npz format (its "
+                f"member for {key[:-4]!r} is named {key!r}); rename one of them"
+            )
     path = os.fspath(path)
     # The zip is written entry by entry (what np.savez does), so that any key works,
     # including names np.savez reserves for its own arguments ("file", "allow_pickle").
-    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_STORED,
-                         allowZip64=True) as archive:
+    # atomic_writer: the previous file stays whole until the new one is complete on disk.
+    with atomic_writer(path, "wb") as stream, zipfile.ZipFile(
+            stream, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for key, arr in arrays:
             with archive.open(key + ".npy", mode="w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, arr, allow_pickle=False)
@@ -101,22 +123,30 @@ def load(path: PathLike) -> OrderedDict[str, np.ndarray]:
             f"ac.save starts with b'PK', this file starts with {magic!r}"
         )
     try:
-        archive = np.load(path, allow_pickle=False)
-    except Exception as exc:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ValueError(
             f"load: {path!r} is not a valid model file (an .npz archive written by "
             f"ac.save): {exc}"
         ) from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(
-            f"load: {path!r} holds a single {type(archive).__name__}, not an .npz archive of "
-            "named arrays (was it written with np.save instead of ac.save?)"
-        )
     state: OrderedDict[str, np.ndarray] = OrderedDict()
     with archive:
-        for key in archive.files:
+        for info in archive.infolist():
+            name = info.filename
+            if info.is_dir() or not name.endswith(".npy") or name == ".npy":
+                raise ValueError(
+                    f"load: {path!r} is a zip file but not a model file: its entry {name!r} "
+                    "is not a .npy array (an .npz archive written by ac.save holds only "
+                    "KEY.npy entries)"
+                )
+            key = name[: -len(".npy")]
+            if key in state:
+                raise ValueError(f"load: {path!r} holds the entry {name!r} twice; the file "
+                                 "is corrupt or was not written by ac.save")
             try:
-                arr = archive[key]
+                _check_declared_size(archive, info)
+                with archive.open(info) as entry:
+                    arr = np.lib.format.read_array(entry, allow_pickle=False)
             except Exception as exc:
                 raise ValueError(
                     f"load: entry '{key}' of {path!r} cannot be read ({exc}); the file is "
@@ -127,3 +157,27 @@ def load(path: PathLike) -> OrderedDict[str, np.ndarray]:
                                  f"{arr.dtype}")
             state[key] = arr
     return state
+
+
+def _check_declared_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse an entry whose header claims more data than the entry holds.
+
+    NumPy allocates the array its header describes before reading the data: a corrupt or
+    hostile header (shape (10**12,)) would otherwise be a MemoryError, not a clear error.
+    """
+    fmt = np.lib.format
+    with archive.open(info) as entry:
+        version = fmt.read_magic(entry)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(entry)
+        else:
+            shape, _, dtype = fmt.read_array_header_2_0(entry)
+    count = 1
+    for size in shape:
+        count *= int(size)
+    if dtype.hasobject:
+        raise ValueError("it holds Python objects (pickled data is never loaded)")
+    if count * dtype.itemsize > info.file_size:
+        raise ValueError(f"its header declares shape {shape} of {dtype} "
+                         f"({count * dtype.itemsize} bytes) but the entry holds only "
+                         f"{info.file_size} bytes")

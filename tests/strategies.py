@@ -30,3 +30,18 @@ def arrays(shape: tuple[int, ...], low: float = -2.0, high: float = 2.0,
 def leaf(arr: np.ndarray, name: str | None = None) -> ac.Tensor:
     """A float64 leaf tensor that requires grad."""
     return ac.tensor(arr, requires_grad=True, dtype=np.float64, name=name)
+
+
+@st.composite
+def axes_of(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """None (all axes) or a non-empty set of distinct axes of ``shape``, possibly negative."""
+    if not shape or draw(st.booleans()):
+        return None
+    chosen = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+    return tuple(a - len(shape) if draw(st.booleans()) else a for a in chosen)
+
+
+@st.composite
+def permutations_of(draw: st.DrawFn, ndim: int) -> tuple[int, ...]:
+    """A permutation of ``range(ndim)``."""
+    return tuple(draw(st.permutations(list(range(ndim)))))

@@ -14,7 +14,14 @@ import autocnn as ac
 import autocnn.functional as F
 from autocnn.autograd import gradcheck, gradgradcheck
 
-rng = np.random.default_rng(7)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(7)
 
 
 def leaf(*shape: int) -> ac.Tensor:

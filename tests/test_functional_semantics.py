@@ -8,7 +8,14 @@ import pytest
 import autocnn as ac
 import autocnn.functional as F
 
-rng = np.random.default_rng(3)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(3)
 
 
 def conv_by_loops(x, w, b, stride, pad):

@@ -15,7 +15,14 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 TF = pytest.importorskip("torch.nn.functional")
 
-rng = np.random.default_rng(11)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(11)
 TOL = dict(rtol=1e-10, atol=1e-10)
 
 

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autocnn as ac
 from autocnn.autograd import gradcheck, gradgradcheck
 from autocnn.ops import Fold, IndexAdd, Pad, Unfold
+from tests.strategies import arrays, axes_of, permutations_of, small_shapes
+from tests.strategies import leaf as float64_leaf
 
-rng = np.random.default_rng(1234)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(1234)
 
 
 def leaf(*shape: int, low: float = -2.0, high: float = 2.0, margin: float = 0.0):
@@ -219,3 +230,33 @@ def test_third_derivative_through_three_nested_backwards() -> None:
     t = np.tanh(0.7)
     # d³/dx³ tanh = −2(1 − t²)(1 − 3t²)
     np.testing.assert_allclose(d3.data, [-2 * (1 - t**2) * (1 - 3 * t**2)])
+
+
+# ---------------------------------------------------------------------- any shape (hypothesis)
+SHAPE_POLYMORPHIC = {
+    "sum": lambda x, axes: x.sum(axis=axes),
+    "sum_keepdims": lambda x, axes: x.sum(axis=axes, keepdims=True),
+    "mean": lambda x, axes: x.mean(axis=axes),
+    "max": lambda x, axes: x.max(axis=axes),
+    "var": lambda x, axes: x.var(axis=axes),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=small_shapes, op=st.sampled_from(sorted(SHAPE_POLYMORPHIC)), data=st.data())
+def test_reductions_over_any_axes_of_any_shape(shape, op, data) -> None:
+    axes = data.draw(axes_of(shape))
+    size = int(np.prod(shape))
+    # distinct entries 0.37 apart: a max has no near-ties for the finite differences
+    arr = data.draw(st.permutations(list(range(size))))
+    x = float64_leaf(np.asarray(arr, dtype=np.float64).reshape(shape) * 0.37)
+    assert gradcheck(lambda t: SHAPE_POLYMORPHIC[op](t, axes), (x,))
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=small_shapes, data=st.data())
+def test_transpose_and_reshape_of_any_shape_move_gradients_back(shape, data) -> None:
+    x = float64_leaf(data.draw(arrays(shape)))
+    axes = data.draw(permutations_of(len(shape)))
+    assert gradcheck(lambda t: t.transpose(*axes).reshape(-1) * 2.0, (x,))
+    assert gradcheck(lambda t: t.flatten().tanh().reshape(shape), (x,))

@@ -9,7 +9,14 @@ import autocnn as ac
 
 pytestmark = pytest.mark.torch
 
-rng = np.random.default_rng(7)
+rng: np.random.Generator  # re-seeded before every test (below)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generator() -> None:
+    """A freshly seeded generator per test: no test's inputs depend on which ran before."""
+    global rng
+    rng = np.random.default_rng(7)
 
 # (name, autocnn fn, torch fn, input shapes, positive inputs?)
 CASES = [

@@ -252,3 +252,41 @@ def test_invalid_params_raise_clear_errors():
         optim.SGD([1, 2], lr=0.1)
     with pytest.raises(TypeError, match="must be an iterable"):
         optim.SGD(3, lr=0.1)
+
+
+# ------------------------------------------------ optimiser state through ac.save / ac.load
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_optimizer_state_goes_through_save_and_load_bit_for_bit(kind: str, tmp_path) -> None:
+    ac.manual_seed(0)
+    model = nn.Linear(4, 3)
+    opt = (optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True) if kind == "sgd"
+           else optim.Adam(model.parameters(), lr=0.01, betas=(0.8, 0.99)))
+    for _ in range(3):
+        opt.zero_grad()
+        (model(ac.randn(5, 4)) ** 2).sum().backward()
+        opt.step()
+    ac.save(opt.state_dict(), tmp_path / "opt.npz")
+    flat = ac.load(tmp_path / "opt.npz")
+    assert "param_groups.0.lr" in flat and any(k.startswith("state.0.") for k in flat)
+    twin = (optim.SGD(model.parameters(), lr=1.0, momentum=0.5, nesterov=True) if kind == "sgd"
+            else optim.Adam(model.parameters(), lr=1.0))
+    twin.load_state_dict(flat)
+    a, b = opt.state_dict(), twin.state_dict()
+    assert a["param_groups"] == b["param_groups"]
+    for index, entry in a["state"].items():
+        for key, value in entry.items():
+            np.testing.assert_array_equal(b["state"][index][key], value)
+            assert type(b["state"][index][key]) is type(value)
+
+
+def test_flat_state_keys_follow_the_documented_scheme() -> None:
+    from autocnn.optim.optimizer import flatten_state_dict, unflatten_state_dict
+
+    model = nn.Linear(2, 1)
+    opt = optim.Adam(model.parameters())
+    flat = flatten_state_dict(opt.state_dict())
+    assert list(flat) == ["param_groups.0.lr", "param_groups.0.betas", "param_groups.0.eps",
+                          "param_groups.0.weight_decay", "param_groups.0.params"]
+    assert unflatten_state_dict(flat)["param_groups"][0]["betas"] == (0.9, 0.999)
+    with pytest.raises(ValueError, match=r"not state\.<index>\.<name>"):
+        unflatten_state_dict({"lr": np.array(1.0)})

@@ -23,7 +23,7 @@ import numpy as np
 
 from autocnn.autograd import grad_mode
 from autocnn.autograd.extras import backward_pass
-from autocnn.autograd.function import Function
+from autocnn.autograd.function import FREED, Function
 from autocnn.autograd.tensor import Tensor, _ops
 from autocnn.ops import backend
 
@@ -36,38 +36,28 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
     number of live gradients small. The order depends only on the graph, so drawing code
     (``autocnn.viz``) shows exactly the engine's order.
     """
-    deps: dict[int, int] = {}
-    seen: set[int] = set()
-    unique_roots = []
-    for r in roots:
-        if id(r) not in seen:
-            seen.add(id(r))
-            unique_roots.append(r)
+    roots = list(dict.fromkeys(roots))  # without repeats, in order (nodes hash by identity)
     # pass 1: count, for every node, the edges that reach it from consumers in the graph
-    stack = list(unique_roots)
+    consumers: dict[int, int] = {}
+    stack = list(roots)
     while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
+        for edge in stack.pop().next_edges:
             if isinstance(edge, Function):
                 key = id(edge)
-                if key in deps:
-                    deps[key] += 1
-                else:
-                    deps[key] = 1
-                if key not in seen:
-                    seen.add(key)
+                if key not in consumers:
+                    consumers[key] = 0
                     stack.append(edge)
+                consumers[key] += 1
     # pass 2 (Kahn): a node is ready once all its consumers have run
-    ready = [r for r in reversed(unique_roots) if id(r) not in deps]
+    ready = [r for r in reversed(roots) if id(r) not in consumers]
     order = []
     while ready:
         node = ready.pop()
         order.append(node)
         for edge in reversed(node.next_edges):
             if isinstance(edge, Function):
-                key = id(edge)
-                deps[key] -= 1
-                if deps[key] == 0:
+                consumers[id(edge)] -= 1
+                if consumers[id(edge)] == 0:
                     ready.append(edge)
     return order
 
@@ -75,20 +65,13 @@ def graph_order(roots: Sequence[Function]) -> list[Function]:
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Function, index: int) -> Tensor:
     """Undo broadcasting: sum ``grad`` over the axes along which its input was broadcast."""
     gshape = grad.data.shape
-    extra = len(gshape) - len(shape)
-    if extra < 0 or any(
-        s != 1 and s != gs for s, gs in zip(shape, gshape[extra:])
-    ):
-        raise RuntimeError(
-            f"backward of {node.name} returned a gradient of shape {gshape} for its input "
-            f"{index}, which has shape {shape}"
-        )
+    extra = len(gshape) - len(shape)  # leading axes that broadcasting added
+    if extra < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[extra:])):
+        raise RuntimeError(f"backward of {node.name} returned a gradient of shape {gshape} "
+                           f"for its input {index}, which has shape {shape}")
     axes = tuple(range(extra)) + tuple(
-        extra + i for i, s in enumerate(shape) if s == 1 and gshape[extra + i] != 1
-    )
-    # The primitives directly: the axes and the shape are valid by construction. With no
-    # leading axes to drop, keepdims gives the input's shape in one op.
-    if axes:
+        extra + i for i, s in enumerate(shape) if s == 1 and gshape[extra + i] != 1)
+    if axes:  # the primitives directly: axes and shape are valid by construction
         grad = _ops.Sum.apply(grad, axis=axes, keepdims=not extra)
     return _ops.Reshape.apply(grad, shape=shape) if grad.data.shape != shape else grad
 
@@ -132,16 +115,13 @@ def run_backward(
     create_graph: bool,
     targets: Sequence[Tensor] | None = None,
 ) -> list[Tensor | None] | None:
-    """Propagate ``grad_outputs`` from ``outputs`` back through the graph.
-
-    Without ``targets``: accumulate into the ``.grad`` of every leaf that requires grad.
-    With ``targets``: return their gradients (``None`` where none arrives) and leave
-    ``.grad`` untouched; only the part of the graph that leads to a target runs.
-    """
+    """Propagate ``grad_outputs`` (dL/d output) from ``outputs`` back through the graph,
+    into the ``.grad`` of every leaf that requires grad; or, with ``targets``, return their
+    gradients without touching ``.grad`` (only the part that leads to a target runs)."""
     # Summing gradients is the engine's own work, not a backward rule: a plain NumPy
     # addition, or a recorded Add under create_graph (so the sum is differentiable too).
     add = _add_recorded if create_graph else _add_plain
-    handed_out: set[int] = set()
+    handed_out: set[int] = set()  # arrays already in some .grad (see _owned)
 
     def accumulate(leaf: Tensor, grad: Tensor) -> None:
         if leaf.grad is None:
@@ -149,54 +129,46 @@ def run_backward(
         else:
             leaf.grad = add(leaf.grad, grad)
 
+    order = graph_order([out.grad_fn for out in outputs if out.grad_fn is not None])
+    extra = backward_pass(order, targets, add)  # EXTRA: hooks, observers, grad() targets
     buffers: dict[int, Tensor] = {}  # id(node) -> dL/d(node's output), summed so far
-    roots, leaf_roots = [], []
     for out, g in zip(outputs, grad_outputs):
-        if out.grad_fn is None:
-            leaf_roots.append((out, g))
-        else:
+        if out.grad_fn is not None:
             key = id(out.grad_fn)
             buffers[key] = g if key not in buffers else add(buffers[key], g)
-            roots.append(out.grad_fn)
-    order = graph_order(roots)  # every node after all the nodes that consume its output
-    extra = backward_pass(order, targets, add)  # EXTRA: hooks, observers, grad() targets
-    for leaf, g in leaf_roots:
-        g = g if extra is None else extra.root_leaf(leaf, g)
-        if g is not None:
-            accumulate(leaf, g)
-
-    saved_mode = grad_mode.enabled
-    grad_mode.enabled = create_graph  # backward rules record a graph only if asked to
-    try:
+        elif extra is None or (g := extra.root_leaf(out, g)) is not None:
+            accumulate(out, g)  # an output that is itself a leaf
+    with grad_mode.set_grad_enabled(create_graph):  # backward rules record only if asked
         for node in order:
-            grad_out = buffers.pop(id(node), None)  # complete: all consumers have run
+            grad_out = buffers.pop(id(node), None)  # complete: all its consumers have run
             if grad_out is not None and extra is not None:
                 grad_out = extra.before_node(node, grad_out)
             if grad_out is None:
                 continue  # no gradient reaches this node (or no target needs it)
-            grads = type(node).backward(node, grad_out)  # the chain rule, one node
-            grads = _one_per_input(node, grads)
+            grads = type(node).backward(node, grad_out)  # the chain rule at one node
+            if type(grads) is not tuple or len(grads) != len(node.next_edges):
+                grads = _one_per_input(node, grads)
             if extra is not None:
                 extra.after_node(node, grad_out, grads)
             for index, (edge, grad) in enumerate(zip(node.next_edges, grads)):
                 if edge is None or grad is None:
                     continue  # this input needs no gradient
-                grad = _fit(grad, edge, node, index)  # undo broadcasting; the input's dtype
-                if isinstance(edge, Function):
+                if isinstance(edge, Function):  # an inner node: add to its gradient
+                    if type(grad) is not Tensor or grad.data.shape != edge.out_shape \
+                            or grad.data.dtype is not edge.out_dtype:
+                        grad = _fit(grad, edge, node, index)  # undo broadcasting, cast
                     key = id(edge)
                     buffers[key] = grad if key not in buffers else add(buffers[key], grad)
-                else:  # a leaf
-                    if extra is not None:
-                        grad = extra.reach_leaf(edge, grad)
-                    if grad is not None:
+                else:  # a leaf: add to its .grad
+                    if type(grad) is not Tensor or grad.data.shape != edge.data.shape \
+                            or grad.data.dtype is not edge.data.dtype:
+                        grad = _fit(grad, edge, node, index)  # undo broadcasting, cast
+                    if extra is None or (grad := extra.reach_leaf(edge, grad)) is not None:
                         accumulate(edge, grad)
-            if not retain_graph:
-                node.release()  # give the saved values' memory back
-        if extra is not None:
-            for leaf, grad in extra.finish():
-                accumulate(leaf, grad)
-    finally:
-        grad_mode.enabled = saved_mode
+            if not retain_graph and node._saved:
+                node._saved = FREED  # give the saved values' memory back
+        for leaf, grad in extra.finish() if extra is not None else ():
+            accumulate(leaf, grad)
     return None if targets is None else extra.results
 
 
@@ -242,7 +214,7 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
     if isinstance(gradient, Tensor):
         g = gradient
     else:
-        g = Tensor._constant(np.array(gradient, dtype=out.data.dtype))
+        g = Tensor._constant(_numeric_gradient(gradient, out, where))
     if g.data.shape != out.data.shape:
         raise RuntimeError(
             f"{where}: the gradient has shape {g.data.shape}, but the output has shape "
@@ -251,6 +223,30 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
     if not backend.keeps_dtype(g.data.dtype, out.data.dtype):
         g = Tensor._constant(g.data.astype(out.data.dtype))
     return g
+
+
+def _numeric_gradient(gradient: Any, out: Tensor, where: str) -> np.ndarray:
+    """``gradient`` as an array of ``out``'s dtype, refusing what is not numbers.
+
+    ``np.array([1, None], dtype=float32)`` is [1, nan] and a string becomes its parsed
+    number: without this check a wrong gradient argument would silently give NaN gradients.
+    """
+    if isinstance(gradient, (str, bytes, bool, np.bool_)) or gradient is None:
+        raise TypeError(
+            f"{where}: 'gradient' must be a Tensor, an array or numbers, got {gradient!r}"
+        )
+    try:
+        arr = np.asarray(gradient)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{where}: 'gradient' must be a Tensor, an array or numbers "
+                        f"({exc})") from exc
+    ok = arr.dtype.kind in "iuf" or (arr.dtype.kind == "O" and out.data.dtype.kind == "O")
+    if not ok:
+        raise TypeError(
+            f"{where}: 'gradient' must hold real numbers, got an array of dtype {arr.dtype} "
+            f"({gradient!r:.80})"
+        )
+    return np.array(arr, dtype=out.data.dtype)
 
 
 def _check_differentiable(out: Tensor, where: str, i: int | None = None) -> None:
@@ -270,18 +266,24 @@ def backward_from(
     _check_differentiable(tensor, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    g = _root_grad(tensor, gradient, "backward")
-    if g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data):
-        # .grad must never alias the caller's array. Without create_graph a read-only view
-        # is enough: _owned() copies it only if it reaches a leaf's .grad, so a large
-        # upstream gradient (y.backward(dy) on a conv output) is not copied for nothing.
-        if create_graph:
-            g = Tensor._constant(g.data.copy())
-        else:
-            view = g.data.view()
-            view.flags.writeable = False
-            g = Tensor._constant(view)
-    run_backward([tensor], [g], retain_graph, create_graph)
+    g = _root_grad(tensor, gradient, "backward")  # dL/d(tensor): ones for a scalar
+    run_backward([tensor], [_unaliased(g, gradient, create_graph)], retain_graph, create_graph)
+
+
+def _unaliased(g: Tensor, gradient: Any, create_graph: bool) -> Tensor:
+    """``g``, unless it shares the caller's array: ``.grad`` must never alias it.
+
+    Without create_graph a read-only view is enough: ``_owned`` copies it only if it
+    reaches a leaf's ``.grad``, so a large upstream gradient (``y.backward(dy)`` on a conv
+    output) is not copied for nothing.
+    """
+    if not (g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data)):
+        return g
+    if create_graph:
+        return Tensor._constant(g.data.copy())
+    view = g.data.view()
+    view.flags.writeable = False
+    return Tensor._constant(view)
 
 
 def grad(

@@ -89,15 +89,21 @@ class Function:
     def saved_tensors(self) -> tuple:
         """The saved values as Tensors connected to the graph (inputs and output keep their
         history, so a backward written with them is differentiable again)."""
+        if self._saved is FREED:
+            raise _freed_error(self)
+        return tuple([_rebuild(self, entry) for entry in self._saved])
+
+    @property
+    def saved(self) -> tuple[Saved, ...]:
+        """What this node saved, as ``Saved`` records read by field (empty once freed):
+        for tools that look at a graph (``viz``) without running its backward."""
         saved = self._saved
-        if saved is FREED:
-            raise RuntimeError(
-                f"{self.name}: trying to backward through the graph a second time, or to read "
-                "saved values after they were freed. The first backward() released them to "
-                "give the memory back; pass retain_graph=True to that first call if you need "
-                "to backward through the same graph again."
-            )
-        return tuple([_rebuild(self, entry) for entry in saved])
+        return () if saved is FREED else tuple(e for e in saved if isinstance(e, Saved))
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward without ``retain_graph`` released the saved values."""
+        return self._saved is FREED
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -126,16 +132,12 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run the primitive on ``args`` (Tensors or constants) and record it if needed."""
-        # The hottest function of the package (every op of every forward and backward
-        # passes here once): the textbook steps inline, each extra one named call.
+        # The hottest function of the package: the textbook steps inline, extras named.
         ctx = _new(cls)
         ctx._saved = ()
-        # 1. the inputs' arrays, and for each input where its gradient will go: the node
-        #    that made it, the leaf itself, or nowhere (None)
-        arrays = []
-        edges = []
-        record = False
-        constants = False
+        # 1. each input's array, and where its gradient goes: the node that made it, the
+        #    leaf itself, or nowhere (None)
+        arrays, edges, record, constants = [], [], False, False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
@@ -153,20 +155,27 @@ class Function:
         if constants:
             arrays = backend.exact_constants(arrays)  # EXTRA: exact arithmetic (SymPy)
         # 2. the forward computation, in NumPy
-        out = _run_forward(cls, ctx, arrays, args, kwargs, record)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError, AttributeError) as exc:
+            raise _explain(cls, args, exc) from exc  # EXTRA: name the op and the shapes
+        if type(out) is not np.ndarray:
+            out = _as_output(cls, ctx, out)  # a NumPy scalar, a SymPy number, or a mistake
         # 3. the output tensor, and the node only when a gradient will be needed
-        if not record:
-            result = Tensor._constant(out)
-        else:
-            result = Tensor._from_node(out, ctx)
+        result = _new(Tensor)
+        result.data = out
+        result._requires_grad = record
+        result.grad_fn = ctx if record else None
+        if record:
+            _check_differentiable(cls, out)
             ctx.next_edges = tuple(edges)
             ctx.out_shape = out.shape
             ctx.out_dtype = out.dtype
             if ctx._saved:  # what backward needs, each with its origin and version
                 ctx._saved = tuple([_remember(s, args, arrays, out, result)
                                     for s in ctx._saved])
-        if cls.returns_view:
-            _share_version(result, args)  # EXTRA: in-place version counters
+        if cls.returns_view and isinstance(args[0], Tensor):
+            result._vbox = args[0]._version_box()  # EXTRA: a view shares its version counter
         if grad_mode.anomaly:
             anomaly.after_forward(cls, ctx, arrays, out, record)  # EXTRA: anomaly mode
         return result
@@ -175,29 +184,12 @@ class Function:
 _new = object.__new__
 
 
-def _run_forward(cls: type, ctx: Function, arrays: list, args: tuple, kwargs: dict,
-                 record: bool) -> np.ndarray:
-    """``cls.forward`` with the errors explained and the result made one array."""
-    try:
-        out = cls.forward(ctx, *arrays, **kwargs)
-    except (ValueError, IndexError, TypeError, AttributeError) as exc:
-        raise _explain(cls, args, exc) from exc
-    if type(out) is not np.ndarray:
-        raw, out = out, _as_output(cls, out)
-        if ctx._saved:  # forward saved its result before it became an array
-            ctx._saved = tuple([out if s is raw else s for s in ctx._saved])
-    if record and out.dtype.kind not in backend.DIFFERENTIABLE_KINDS:
+def _check_differentiable(cls: type, out: np.ndarray) -> None:
+    if out.dtype.kind not in _DIFFERENTIABLE_KINDS:
         raise TypeError(
             f"{cls.__name__}: an op recorded for backward must give a floating result, "
             f"got dtype {out.dtype}"
         )
-    return out
-
-
-def _share_version(result: Tensor, args: tuple) -> None:
-    """A view of input 0 shares its version counter: changing one in place changes both."""
-    if args and isinstance(args[0], Tensor):
-        result._vbox = args[0]._version_box()
 
 
 # ---------------------------------------------------------------------- saved values
@@ -208,12 +200,15 @@ class Saved(NamedTuple):
     ``OUTPUT`` (the node's own output) or None (a constant, or an array computed in
     forward). ``box``/``version`` are the version counter of the tensor it came from and
     its value at saving time (None/0 for constants), so a later in-place change is caught.
+    ``copy_of`` is the index of the input a constant is an exact copy of (user Functions
+    only, see ``_copied_input``), else None.
     """
 
     value: Any
     origin: Any
     box: list[int] | None
     version: int
+    copy_of: int | None = None
 
     @property
     def is_output(self) -> bool:
@@ -238,23 +233,19 @@ def _remember(item: Any, args: tuple, arrays: list, out: np.ndarray, result: Ten
             if arr is item and isinstance(a, Tensor):
                 box = a._version_box()
                 return Saved(item, a.grad_fn or (a if a._requires_grad else None), box, box[0])
+        return Saved(item, None, None, 0, _copied_input(result.grad_fn, item, args, arrays))
     return Saved(item, None, None, 0)
 
 
 def _rebuild(ctx: Function, entry: Saved) -> Any:
-    value, origin, box, version = entry
+    """A saved value as backward sees it: an input or the output keeps its history."""
+    value, origin, box, version, copy_of = entry
     if box is not None and box[0] != version:
-        kind = "its output" if origin is OUTPUT else f"a tensor of shape {value.shape}"
-        raise RuntimeError(
-            f"{ctx.name}: {kind} that this op saved for backward was modified in place "
-            f"after it was saved (version {version}, now {box[0]}); its gradient would be "
-            "wrong. Do not change tensors in place (e.g. with an optimiser step, add_(), or "
-            "x[...] = ...) between a forward pass and its backward; clone them instead."
-        )
-    if type(value) is not np.ndarray:
-        return value
-    if origin is None:
-        return Tensor._constant(value)
+        raise _modified_error(ctx, entry)  # EXTRA: changed in place since it was saved
+    if copy_of is not None and grad_mode.enabled:
+        raise _copy_error(ctx, copy_of)  # EXTRA: a copy cannot carry a second derivative
+    if type(value) is not np.ndarray or origin is None:
+        return value if type(value) is not np.ndarray else Tensor._constant(value)
     if origin is OUTPUT:
         return Tensor._from_node(value, ctx)
     if isinstance(origin, Tensor):  # a leaf: the tensor itself, so double backward reaches it
@@ -262,8 +253,64 @@ def _rebuild(ctx: Function, entry: Saved) -> Any:
     return Tensor._from_node(value, origin)
 
 
+def _copied_input(ctx: Function, item: np.ndarray, args: tuple, arrays: list) -> int | None:
+    """The index of an input requiring grad that ``item`` is an exact copy of (``x.copy()``).
+
+    Only for Functions written outside autocnn (its own primitives save computed masks on
+    purpose): such a copy is a constant to the graph, so the first derivative is right but
+    a second one would silently lose the path through it. ``_rebuild`` then refuses to
+    build a double-backward graph from it, and says why.
+    """
+    if type(ctx).__module__.startswith("autocnn."):
+        return None
+    for i, (a, arr) in enumerate(zip(args, arrays)):
+        if (isinstance(a, Tensor) and a._requires_grad and type(arr) is np.ndarray
+                and arr.shape == item.shape and arr.dtype == item.dtype
+                and np.array_equal(arr, item)):
+            return i
+    return None
+
+
+def _freed_error(ctx: Function) -> RuntimeError:
+    return RuntimeError(
+        f"{ctx.name}: trying to backward through the graph a second time, or to read "
+        "saved values after they were freed. The first backward() released them to "
+        "give the memory back; pass retain_graph=True to that first call if you need "
+        "to backward through the same graph again."
+    )
+
+
+def _modified_error(ctx: Function, entry: Saved) -> RuntimeError:
+    kind = "its output" if entry.is_output else f"a tensor of shape {entry.value.shape}"
+    return RuntimeError(
+        f"{ctx.name}: {kind} that this op saved for backward was modified in place "
+        f"after it was saved (version {entry.version}, now {entry.box[0]}); its gradient "
+        "would be wrong. Do not change tensors in place (e.g. with an optimiser step, "
+        "add_(), or x[...] = ...) between a forward pass and its backward; clone them instead."
+    )
+
+
+def _copy_error(ctx: Function, index: int) -> RuntimeError:
+    return RuntimeError(
+        f"{ctx.name}: forward saved a copy of input {index} (e.g. x.copy()) rather than the "
+        "input itself, so the graph cannot see that the saved value depends on that input "
+        "and a second derivative (create_graph=True, double backward) would silently miss "
+        f"that path. Fix: in {ctx.name}.forward, call ctx.save_for_backward(x) with the "
+        "input array itself (autocnn never changes saved inputs: in-place changes are "
+        "caught by version counters), or recompute the value in backward with Tensor ops."
+    )
+
+
 # ---------------------------------------------------------------------- errors
-def _as_output(cls: type, out: Any) -> np.ndarray:
+def _as_output(cls: type, ctx: Function, out: Any) -> np.ndarray:
+    """The result of ``forward`` as an array; a saved reference to it follows along."""
+    arr = _to_array(cls, out)
+    if ctx._saved:  # forward saved its result before it became an array
+        ctx._saved = tuple([arr if s is out else s for s in ctx._saved])
+    return arr
+
+
+def _to_array(cls: type, out: Any) -> np.ndarray:
     if isinstance(out, (np.generic, int, float, complex)):
         return np.asarray(out)
     if isinstance(out, np.ndarray):  # an ndarray subclass
@@ -310,3 +357,5 @@ def _explain(cls: type, args: tuple, exc: Exception) -> Exception:
 
 from autocnn.autograd.tensor import Tensor  # noqa: E402  (Tensor needs Function first)
 from autocnn.ops import backend  # noqa: E402  (the engine's one import point into ops)
+
+_DIFFERENTIABLE_KINDS = backend.DIFFERENTIABLE_KINDS

@@ -12,6 +12,7 @@ per op, the cheapest switch Python offers. autocnn is single-threaded by design.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,6 +53,8 @@ class _GradModeContext:
 
     def __call__(self, func: F) -> F:
         mode = self._mode
+        if inspect.isgeneratorfunction(func):
+            return _generator_wrapper(func, mode)  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,6 +66,40 @@ class _GradModeContext:
                 enabled = saved
 
         return wrapper  # type: ignore[return-value]
+
+
+def _generator_wrapper(func: Callable, mode: bool) -> Callable:
+    """Wrap a generator function so that ``mode`` holds while its body runs.
+
+    A plain wrapper would only set the mode while the generator object is *created*; the
+    body runs later, at each ``next()``. As PyTorch does, the mode is set around every
+    resumption of the generator and restored each time it yields back to the caller.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global enabled
+        gen = func(*args, **kwargs)
+        resume: Callable = gen.send
+        arg: Any = None
+        while True:
+            saved, enabled = enabled, mode
+            try:
+                value = resume(arg)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                enabled = saved
+            try:
+                arg = yield value
+                resume = gen.send
+            except GeneratorExit:
+                gen.close()
+                raise
+            except BaseException as exc:  # thrown into the wrapper: the body handles it
+                resume, arg = gen.throw, exc
+
+    return wrapper
 
 
 class no_grad(_GradModeContext):  # noqa: N801 - named as the PyTorch context users know

@@ -101,6 +101,33 @@ def _outputs(value: Any, where: str) -> list[Tensor]:
     return outs
 
 
+def _check_tolerances(eps: Any, atol: Any, rtol: Any, raise_exception: Any, where: str) -> None:
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if (not isinstance(value, (int, float, np.floating, np.integer))
+                or isinstance(value, bool) or not np.isfinite(value) or value < 0):
+            raise ValueError(f"{where}: '{name}' must be a finite non-negative number, "
+                             f"got {value!r}")
+    if eps == 0:
+        raise ValueError(f"{where}: 'eps' must be positive, got {eps!r}")
+    if not isinstance(raise_exception, (bool, np.bool_)):
+        raise TypeError(f"{where}: 'raise_exception' must be a bool, got {raise_exception!r}")
+
+
+def _nonfinite_outputs(outs: list[Tensor]) -> list[str]:
+    """'output k is nan at index i' for the first non-finite entry of each output."""
+    found = []
+    for k, o in enumerate(outs):
+        data = o.data
+        if data.dtype.kind != "f":
+            continue
+        bad = np.argwhere(~np.isfinite(data))
+        if len(bad):
+            idx = tuple(int(j) for j in bad[0])
+            found.append(f"output {k} is {data[idx]} at index {idx} "
+                         f"({len(bad)} non-finite entries)")
+    return found
+
+
 def _contract(out: Tensor, v: np.ndarray) -> float:
     return float(np.sum(out.data.astype(np.float64) * v))
 
@@ -123,10 +150,12 @@ def gradcheck(
     when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere; returns ``True``, or
     raises ``GradcheckError`` (returns ``False`` with ``raise_exception=False``).
     """
+    _check_tolerances(eps, atol, rtol, raise_exception, "gradcheck")
     xs, checked = _prepare_inputs(inputs, "gradcheck")
     rng = np.random.default_rng(seed)
     with grad_mode.set_grad_enabled(True):
         outs = _outputs(fn(*xs), "gradcheck")
+    nonfinite_outputs = _nonfinite_outputs(outs)
     vs = [
         np.ones(o.shape) if o.data.size == 1 else rng.standard_normal(o.shape) for o in outs
     ]
@@ -171,24 +200,37 @@ def gradcheck(
     for k in range(len(outs)):
         for pos, i in enumerate(checked):
             a, n = analytic[k][pos], numeric[k][pos]
-            excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+            with np.errstate(invalid="ignore", over="ignore"):
+                excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+            # NOTE: a non-finite entry on either side is a failure. NaN compares false with
+            # everything, so "no entry exceeds the tolerance" would otherwise pass it.
+            excess = np.where(np.isfinite(a) & np.isfinite(n), excess, np.inf)
             for row in np.argwhere(excess > 0):
                 idx = tuple(int(j) for j in row)
                 name = xs[i].name or f"input {i}"
                 mismatches.append(
                     (float(excess[idx]), Mismatch(i, name, k, idx, float(a[idx]), float(n[idx])))
                 )
-    if not mismatches:
+    if not mismatches and not nonfinite_outputs:
         return True
     mismatches.sort(key=lambda m: -m[0])
     worst = [m for _, m in mismatches[:5]]
     total = sum(x.size for x in wanted) * len(outs)
-    message = (
-        f"gradcheck failed: the backward disagrees with central finite differences "
-        f"(eps={eps}, atol={atol}, rtol={rtol}) at {len(mismatches)} of {total} entries.\n"
-        "analytic = vᵀJ from backward with a random upstream gradient v; numeric = the same "
-        "from finite differences. Worst entries:\n  " + "\n  ".join(str(m) for m in worst)
-    )
+    message = "gradcheck failed: "
+    if nonfinite_outputs:
+        message += (
+            "fn gave non-finite values at the given inputs (is it evaluated outside its "
+            "domain, e.g. log of a negative number?): " + "; ".join(nonfinite_outputs) + ".\n"
+        )
+    if mismatches:
+        message += (
+            f"the backward disagrees with central finite differences "
+            f"(eps={eps}, atol={atol}, rtol={rtol}) at {len(mismatches)} of {total} entries "
+            "(a nan or inf on either side counts as a disagreement).\n"
+            "analytic = vᵀJ from backward with a random upstream gradient v; numeric = the "
+            "same from finite differences. Worst entries:\n  "
+            + "\n  ".join(str(m) for m in worst)
+        )
     if raise_exception:
         raise GradcheckError(message, worst)
     return False
@@ -210,6 +252,7 @@ def gradgradcheck(
     The upstream gradients v (random unless ``grad_outputs`` is given) are inputs of the
     checked function too, so both ∂²/∂x² and the mixed ∂²/∂x∂v are compared.
     """
+    _check_tolerances(eps, atol, rtol, raise_exception, "gradgradcheck")
     xs, checked = _prepare_inputs(inputs, "gradgradcheck")
     with grad_mode.set_grad_enabled(True):
         outs = _outputs(fn(*xs), "gradgradcheck")
@@ -221,7 +264,13 @@ def gradgradcheck(
         vs = [Tensor._constant(rng.standard_normal(outs[k].shape)) for k in diff]
     else:
         given = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
-        vs = [Tensor._constant(np.array(np.asarray(g), dtype=np.float64)) for g in given]
+        vs = []
+        for j, g in enumerate(given):
+            arr = np.asarray(g.data if isinstance(g, Tensor) else g)
+            if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
+                raise ValueError(f"gradgradcheck: grad_outputs[{j}] must hold finite real "
+                                 f"numbers, got {g!r:.80}")
+            vs.append(Tensor._constant(np.array(arr, dtype=np.float64)))
     for v in vs:
         v._requires_grad = True
     n = len(xs)

@@ -25,11 +25,42 @@ from autocnn.autograd import hooks as _hooks
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
-_REQUIRES_GRAD_KINDS = "fcO"  # floating, complex, and object (symbolic SymPy entries)
+def _backend() -> Any:
+    """``autocnn.ops.backend``, the one module that knows about exact (SymPy) entries."""
+    return _ops.backend
+
+
+#: dtype kinds a tensor may hold: bool, ints, unsigned ints, floats, and object arrays of
+#: SymPy entries. Complex numbers, datetimes, timedeltas, strings and raw bytes are refused:
+#: no primitive has a rule for them (complex gradients would need a conjugate convention).
+_TENSOR_KINDS = "biufO"
+_KIND_NAMES = {"c": "complex", "M": "datetime", "m": "timedelta", "U": "string",
+               "S": "bytes", "V": "void (raw bytes)"}
+
+
+def _check_kind(dtype: np.dtype, where: str) -> None:
+    if dtype.kind not in _TENSOR_KINDS:
+        kind = _KIND_NAMES.get(dtype.kind, dtype.kind)
+        raise TypeError(
+            f"{where}: tensors hold real numbers (bool, int, uint, float), got {kind} dtype "
+            f"{dtype}"
+        )
+
+
+def check_bool(value: Any, where: str, arg: str) -> bool:
+    """``value`` as a bool, refusing anything that is not one (``"no"`` is not False)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{where}: '{arg}' must be a bool (True or False), got {value!r}")
 
 
 def _check_requires_grad(dtype: np.dtype, where: str) -> None:
-    if dtype.kind not in _REQUIRES_GRAD_KINDS:
+    if dtype.kind == "c":
+        raise TypeError(
+            f"{where}: complex tensors cannot require gradients (autocnn differentiates "
+            f"real functions only), got dtype {dtype}"
+        )
+    if dtype.kind not in _backend().DIFFERENTIABLE_KINDS:
         raise TypeError(
             f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
             "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
@@ -40,9 +71,11 @@ def _to_dtype(dtype: Any, where: str) -> np.dtype | None:
     if dtype is None:
         return None
     try:
-        return np.dtype(dtype)
+        dt = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"{where}: dtype must be a NumPy dtype or its name, got {dtype!r}") from exc
+    _check_kind(dt, where)
+    return dt
 
 
 def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.ndarray:
@@ -51,8 +84,9 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
         arr = data.data
         return arr.astype(dtype if dtype is not None else arr.dtype, copy=copy)
     if isinstance(data, (np.ndarray, np.generic)):
+        _check_kind(data.dtype, where)
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-        if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+        if _not_numbers(arr):
             raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
         return arr
     if isinstance(data, (str, bytes, dict, set)) or data is None:
@@ -67,24 +101,22 @@ def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.n
             f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
             "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
         ) from exc
-    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not _is_symbolic(arr)):
+    if _not_numbers(arr):
         raise TypeError(
             f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
             "numbers (ragged lists and strings cannot become tensors)"
         )
+    _check_kind(arr.dtype, where)
     if dtype is None and arr.dtype == np.float64:
         arr = arr.astype(DEFAULT_DTYPE)  # Python floats become float32, as in PyTorch
     return arr
 
 
-def _is_symbolic(arr: np.ndarray) -> bool:
-    """Object arrays are allowed when they hold SymPy expressions or exact numbers."""
-    import fractions
-
-    import sympy
-
-    flat = arr.reshape(-1)
-    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number)) for v in flat)
+def _not_numbers(arr: np.ndarray) -> bool:
+    """Strings, bytes, or objects other than exact numbers and SymPy expressions."""
+    backend = _backend()
+    return arr.dtype.kind in "USV" or (backend.is_exact_array(arr)
+                                       and not backend.is_exact_entries(arr))
 
 
 def _as_tensor_arg(value: Any, where: str) -> Any:
@@ -94,25 +126,47 @@ def _as_tensor_arg(value: Any, where: str) -> Any:
     not turn a float32 tensor into float64.
     """
     if isinstance(value, (Tensor, np.ndarray)):
+        if isinstance(value, np.ndarray):
+            _check_kind(value.dtype, where)
         return value
     if isinstance(value, np.generic):
+        _check_kind(value.dtype, where)
         return value.item() if value.dtype.kind in "biuf" else value
+    if isinstance(value, complex):
+        raise TypeError(f"{where}: tensors hold real numbers, got the complex number {value!r}")
     if isinstance(value, numbers.Number):
         return value
     return _to_array(value, None, where, copy=False)
 
 
+def _float_default(t: Tensor) -> Tensor:
+    """An integer or bool tensor as the default float dtype (float32); others unchanged.
+
+    PyTorch's promotion: a Python float, a true division or a floating function (exp,
+    log, ...) meeting an integer tensor gives the default float dtype, not NumPy's float64.
+    """
+    if t.data.dtype.kind in "biu":
+        return Tensor._constant(t.data.astype(DEFAULT_DTYPE))
+    return t
+
+
 def _operands(a: Tensor, b: Any, op: str) -> tuple[Any, Any]:
-    """``a`` and the other operand, with an integer array promoted to the float's dtype.
+    """``a`` and the other operand, promoted as PyTorch promotes them.
 
     NumPy turns float32 + int64 into float64; PyTorch keeps float32. A model fed integer
     images must stay in the dtype of its weights, so integer operands meet the float dtype.
+    A Python scalar never changes a floating tensor's dtype; a Python float meeting an
+    integer tensor gives float32 (the default float dtype), not float64.
     """
     # fast paths first: these run for every operator of every forward and backward
     kind = type(b)
-    if kind is float or kind is int or (kind is Tensor and b.data.dtype is a.data.dtype):
+    if kind is int or (kind is Tensor and b.data.dtype is a.data.dtype):
         return a, b
+    if kind is float:
+        return (a if a.data.dtype.kind in "fO" else _float_default(a)), b
     b = _as_tensor_arg(b, op)
+    if isinstance(b, float) and a.data.dtype.kind in "biu":
+        return _float_default(a), b
     if isinstance(b, (Tensor, np.ndarray)):
         da = a.data.dtype
         db = b.data.dtype if isinstance(b, Tensor) else b.dtype
@@ -153,7 +207,7 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         arr = _to_array(data, _to_dtype(dtype, "Tensor"), "Tensor", copy=False)
-        if requires_grad:
+        if check_bool(requires_grad, "Tensor", "requires_grad"):
             _check_requires_grad(arr.dtype, "Tensor")
         self.data = arr
         self.grad_fn = None
@@ -162,6 +216,12 @@ class Tensor:
             self.name = name
 
     # ------------------------------------------------------------------ fast constructors
+    @classmethod
+    def constant(cls, data: np.ndarray) -> Tensor:
+        """A tensor that needs no gradient around ``data`` (shared, not copied, not checked):
+        how library code wraps an array it computed. Users call ``ac.tensor``."""
+        return Tensor._constant(data)
+
     @classmethod
     def _constant(cls, arr: np.ndarray) -> Tensor:
         t = object.__new__(Tensor)
@@ -186,6 +246,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        value = check_bool(value, "requires_grad", "requires_grad")
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "requires_grad: cannot turn off requires_grad of a non-leaf tensor (it was "
@@ -211,6 +272,19 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        # As PyTorch: only None or a Tensor of this tensor's shape may be assigned; a NumPy
+        # array (or a wrong shape) would break the optimisers later, far from the cause.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"grad: assigned grad must be a Tensor or None, got "
+                    f"{type(value).__name__}; wrap an array with ac.tensor(array)"
+                )
+            if value.data.shape != self.data.shape:
+                raise ValueError(
+                    f"grad: assigned grad has shape {value.data.shape}, but the tensor has "
+                    f"shape {self.data.shape}"
+                )
         self.__dict__["grad"] = value
 
     # ------------------------------------------------------------------ hooks
@@ -355,11 +429,14 @@ class Tensor:
             box = self._vbox = [0]
         return box
 
-    def _bump_version(self) -> None:
-        """Record that ``.data`` was changed in place (optimisers call this)."""
+    def mark_modified(self) -> None:
+        """Record that ``.data`` was changed in place (optimisers, initialisers and running
+        statistics call this), so a graph that saved the old values refuses to use them."""
         box = self._vbox
         if box is not None:
             box[0] += 1
+
+    _bump_version = mark_modified  # the old private name, kept for code written against it
 
     @property
     def _version(self) -> int:
@@ -382,7 +459,7 @@ class Tensor:
                 f"tensor of shape {self.data.shape}"
             )
         np.copyto(self.data, result, casting="same_kind")
-        self._bump_version()
+        self.mark_modified()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -441,7 +518,7 @@ class Tensor:
                 "ac.no_grad()"
             )
         self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
-        self._bump_version()
+        self.mark_modified()
 
     # ------------------------------------------------------------------ autodiff
     def backward(
@@ -459,6 +536,9 @@ class Tensor:
         """
         from autocnn.autograd import engine
 
+        if retain_graph is not None:
+            check_bool(retain_graph, "backward", "retain_graph")
+        check_bool(create_graph, "backward", "create_graph")
         engine.backward_from(self, gradient, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ arithmetic
@@ -471,6 +551,13 @@ class Tensor:
 
     def __sub__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "sub")
+        if isinstance(b, (int, float)) and not isinstance(b, bool):
+            # Negate the Python scalar in Python: it stays a "weak" scalar that does not
+            # change a's dtype (Neg.apply(1) would be an int64 array: float32 − 1 → float64).
+            if a.data.dtype.kind in "fO":
+                return _ops.Add.apply(a, -b)
+            # integer tensors never require grad: NumPy's subtract keeps their dtype
+            return Tensor._constant(_integer_subtract(a.data, b))
         return _renamed(lambda: _ops.Add.apply(a, _ops.Neg.apply(b)), "add", "sub")
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -485,10 +572,15 @@ class Tensor:
         return _ops.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(*_operands(self, other, "div"))
+        a, b = _operands(self, other, "div")
+        if _integral(a) and _integral(b):  # true division of integers: float32, as PyTorch
+            a, b = _operands(_float_default(a), b, "div")
+        return _ops.Div.apply(a, b)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "div")
+        if _integral(a) and _integral(b):
+            a, b = _operands(_float_default(a), b, "div")
         return _ops.Div.apply(b, a)
 
     def __pow__(self, exponent: Any) -> Tensor:
@@ -518,9 +610,9 @@ class Tensor:
         a = self.data
         b = np.asarray(other)
         try:
-            if a.dtype.kind == "O" or b.dtype.kind == "O":
+            if _backend().is_exact_array(a) or _backend().is_exact_array(b):
                 # symbolic entries: an array of SymPy relations (x_0 > 0), not truth values
-                return Tensor._constant(np.asarray(_OBJECT_COMPARE[op](a, b), dtype=object))
+                return Tensor._constant(_backend().compare(op, a, b))
             return Tensor._constant(np.asarray(ufunc(a, b)))
         except ValueError as exc:
             raise ValueError(
@@ -548,20 +640,20 @@ class Tensor:
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
         """e ** x, entry by entry."""
-        return _ops.Exp.apply(self)
+        return _ops.Exp.apply(_float_default(self))
 
     def log(self) -> Tensor:
         """The natural logarithm, entry by entry."""
-        return _ops.Log.apply(self)
+        return _ops.Log.apply(_float_default(self))
 
     def sqrt(self) -> Tensor:
         """The square root: a composition, x ** 0.5."""
         if grad_mode.anomaly:  # name the function the user called, not only the primitive
             try:
-                return _ops.Pow.apply(self, 0.5)
+                return _ops.Pow.apply(_float_default(self), 0.5)
             except RuntimeError as exc:
                 raise RuntimeError(f"sqrt (computed as x ** 0.5): {exc}") from None
-        return _ops.Pow.apply(self, 0.5)
+        return _ops.Pow.apply(_float_default(self), 0.5)
 
     def abs(self) -> Tensor:
         """|x|, entry by entry (its gradient at 0 is 0)."""
@@ -569,11 +661,11 @@ class Tensor:
 
     def tanh(self) -> Tensor:
         """The hyperbolic tangent, entry by entry."""
-        return _ops.Tanh.apply(self)
+        return _ops.Tanh.apply(_float_default(self))
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), entry by entry."""
-        return _ops.Sigmoid.apply(self)
+        return _ops.Sigmoid.apply(_float_default(self))
 
     def relu(self) -> Tensor:
         """max(x, 0): the maximum primitive against the constant 0 (gradient 0 at x = 0)."""
@@ -585,13 +677,20 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """The sum over ``axis`` (all axes when None)."""
+        """The sum over ``axis`` (all axes when None); float16 accumulates in float32."""
         return _ops.Sum.apply(self, axis=_norm_axes(axis, self.data.ndim, "sum"),
-                              keepdims=keepdims)
+                              keepdims=check_bool(keepdims, "sum", "keepdims"))
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """The mean over ``axis``: a composition, sum / count."""
+        """The mean over ``axis``: a composition, sum / count.
+
+        float16 is computed in float32 and rounded once at the end, as PyTorch does: the
+        sum of 100,000 float16 ones (1e5 > 65504) would otherwise overflow to inf.
+        """
         axes = _norm_axes(axis, self.data.ndim, "mean")
+        keepdims = check_bool(keepdims, "mean", "keepdims")
+        if self.data.dtype == np.float16:
+            return self.astype(np.float32).mean(axis=axes, keepdims=keepdims).astype(np.float16)
         count = _count(self.data.shape, axes)
         return _ops.Sum.apply(self, axis=axes, keepdims=keepdims) / count
 
@@ -600,6 +699,12 @@ class Tensor:
     ) -> Tensor:
         """The variance over ``axis``, Σ(x − mean)² / (count − ddof): a composition."""
         axes = _norm_axes(axis, self.data.ndim, "var")
+        keepdims = check_bool(keepdims, "var", "keepdims")
+        if not isinstance(ddof, (int, np.integer)) or isinstance(ddof, bool) or ddof < 0:
+            raise TypeError(f"var: 'ddof' must be a non-negative int, got {ddof!r}")
+        if self.data.dtype == np.float16:  # computed in float32, as mean (see there)
+            return (self.astype(np.float32).var(axis=axes, keepdims=keepdims, ddof=ddof)
+                    .astype(np.float16))
         count = _count(self.data.shape, axes)
         if count - ddof <= 0:
             raise ValueError(
@@ -622,13 +727,13 @@ class Tensor:
         """The largest entry over ``axis``; its gradient goes to the first maximal entry."""
         axes = _norm_axes(axis, self.data.ndim, "max")
         _check_nonempty(self.data.shape, axes, "max")
-        return _ops.Max.apply(self, axis=axes, keepdims=keepdims)
+        return _ops.Max.apply(self, axis=axes, keepdims=check_bool(keepdims, "max", "keepdims"))
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """The smallest entry over ``axis``: a composition, −max(−x)."""
+        """The smallest entry over ``axis``; its gradient goes to the first minimal entry."""
         axes = _norm_axes(axis, self.data.ndim, "min")
         _check_nonempty(self.data.shape, axes, "min")
-        return -_ops.Max.apply(-self, axis=axes, keepdims=keepdims)
+        return _ops.Min.apply(self, axis=axes, keepdims=check_bool(keepdims, "min", "keepdims"))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``: a composition, shifted by the max for stability."""
@@ -643,11 +748,19 @@ class Tensor:
         return self._log_softmax(axis, "log_softmax")
 
     def _log_softmax(self, axis: int, op: str) -> Tensor:
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"{op}: 'axis' must be an int, got {axis!r}")
         axes = _norm_axes(axis, self.data.ndim, op)
         if not axes:  # a 0-d tensor is one class with probability 1: log p = 0
             return self * 0.0
         (ax,) = axes
-        if self.data.dtype.kind == "O":  # exact entries cannot overflow: no shift needed
+        if self.data.shape[ax] == 0:  # softmax over no classes is empty, as in PyTorch
+            return _float_default(self) * 0.0
+        if self.data.dtype.kind in "biu":
+            return _float_default(self)._log_softmax(axis, op)
+        if self.data.dtype == np.float16:  # its sum of exponentials accumulates in float32
+            return self.astype(np.float32)._log_softmax(axis, op).astype(np.float16)
+        if _backend().is_exact_array(self.data):  # exact entries cannot overflow: no shift
             shifted = self
         else:
             shifted = self - Tensor._constant(self.data.max(axis=ax, keepdims=True))
@@ -686,6 +799,9 @@ class Tensor:
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         """Merge the axes ``start_axis`` … ``end_axis`` (inclusive) into one."""
+        for arg, value in (("start_axis", start_axis), ("end_axis", end_axis)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                raise TypeError(f"flatten: '{arg}' must be an int, got {value!r}")
         ndim = max(self.data.ndim, 1)
         (start,) = _norm_axes(start_axis, ndim, "flatten")
         (end,) = _norm_axes(end_axis, ndim, "flatten")
@@ -695,7 +811,9 @@ class Tensor:
                 f"tensor of {ndim} axes"
             )
         shape = self.data.shape
-        return self.reshape(*shape[:start], -1, *shape[end + 1:])
+        # the merged size is computed, not left as -1: an empty batch (0, C, H, W) has no
+        # unique -1, but its flattening (0, C·H·W) is well defined
+        return self.reshape(*shape[:start], math.prod(shape[start:end + 1]), *shape[end + 1:])
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of size 1 (only ``axis`` if given; it must have size 1)."""
@@ -738,6 +856,23 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _integral(v: Any) -> bool:
+    """True for bool/int tensors, arrays and Python numbers (the operands of a true division
+    that PyTorch promotes to the default float dtype)."""
+    if isinstance(v, Tensor):
+        return v.data.dtype.kind in "biu"
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "biu"
+    return isinstance(v, int)
+
+
+def _integer_subtract(a: np.ndarray, b: int | float) -> np.ndarray:
+    try:
+        return np.subtract(a, b)
+    except OverflowError as exc:
+        raise ValueError(f"sub: {b!r} does not fit in the dtype {a.dtype} of the tensor") from exc
+
+
 def _warn_non_leaf_grad() -> None:
     import warnings
 
@@ -769,28 +904,13 @@ _COMPARISONS = {
 }
 
 
-def _relation(name: str) -> Any:
-    import operator
 
-    import sympy
-
-    if name in ("eq", "ne"):
-        rel = sympy.Eq if name == "eq" else sympy.Ne
-        return np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
-    return np.frompyfunc(getattr(operator, name), 2, 1)
-
-
-class _ObjectCompare(dict):
-    def __missing__(self, name: str) -> Any:
-        self[name] = _relation(name)
-        return self[name]
-
-
-_OBJECT_COMPARE = _ObjectCompare()
 def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:
         return tuple(range(ndim))
+    if not isinstance(axis, (int, np.integer, tuple, list)) or isinstance(axis, bool):
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
     if ndim == 0:  # a 0-d tensor accepts axis 0 / -1 and reduces over nothing, as PyTorch
         if axis not in (0, -1, (0,), (-1,), ()):
             raise ValueError(f"{op}: axis {axis!r} is out of range for a 0-d tensor")
@@ -827,6 +947,9 @@ def _resolve_shape(shape: tuple, size: int, old: tuple[int, ...]) -> tuple[int, 
     # reshape runs several times in every layer's forward and backward.
     if all(type(s) is int and s >= 0 for s in shape) and math.prod(shape) == size:
         return tuple(shape)
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"reshape: sizes must be ints, got {s!r} in shape {shape!r}")
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise ValueError(f"reshape: only one axis may be -1, got shape {shape}")
@@ -866,7 +989,7 @@ def tensor(
     Python floats become float32; NumPy arrays keep their dtype (float64 stays float64).
     """
     arr = _to_array(data, _to_dtype(dtype, "tensor"), "tensor", copy=True)
-    if requires_grad:
+    if check_bool(requires_grad, "tensor", "requires_grad"):
         _check_requires_grad(arr.dtype, "tensor")
     t = Tensor._constant(arr)
     t._requires_grad = bool(requires_grad)
@@ -884,7 +1007,7 @@ def _shape_args(shape: tuple, op: str) -> tuple[int, ...]:
 
 
 def _make(arr: np.ndarray, requires_grad: bool, op: str, name: str | None = None) -> Tensor:
-    if requires_grad:
+    if check_bool(requires_grad, op, "requires_grad"):
         _check_requires_grad(arr.dtype, op)
     t = Tensor._constant(arr)
     t._requires_grad = bool(requires_grad)

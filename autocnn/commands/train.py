@@ -13,11 +13,16 @@ reaches ≥ 99 % test accuracy. ``--out`` receives::
     filters.png         the learned filters of the first conv
     feature_maps.png    one test image and its feature maps
     report.html         all of it and more on one offline page (autocnn.report)
+    checkpoints/        last.npz (and best.npz) after every epoch, and run.json:
+                        `autocnn train --resume OUT/checkpoints` goes on from there
 
-Everything is written to a temporary folder first and moved into ``--out`` only when the
-run succeeded, so a failed or interrupted run never destroys earlier results. A successful
-run then removes the outputs of an earlier run that it did not write itself (say
-``curves.png`` when run with ``--no-plots``); other files in ``--out`` are never touched.
+Everything is written to a temporary folder beside ``--out`` first, which then replaces
+``--out`` as a whole (an atomic exchange of the two folders, ``autocnn.files.folder_writer``):
+a failed, interrupted or killed run leaves the earlier run complete, and a reader never
+sees a new ``model.json`` beside old weights. Outputs of an earlier run that this run does
+not write (say ``curves.png`` with ``--no-plots``) are thereby gone; other files in
+``--out`` (notes, subfolders) are carried over into the new folder. ``--out`` may not be
+the current folder, one of its parents, the home folder or the file-system root.
 """
 
 from __future__ import annotations
@@ -25,9 +30,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -78,12 +81,32 @@ def add_parser(subparsers: Any) -> None:
                         help="shapes only: number of training images (default: 3000)")
     parser.add_argument("--data-dir", default=None,
                         help="mnist/fashion-mnist: folder with the IDX files (default: the "
-                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME)")
+                        "cache folder $AUTOCNN_DATA or ~/.cache/autocnn/NAME, then for "
+                        "fashion-mnist /usr/share/datasets/fashion-mnist)")
     parser.add_argument("--download", action="store_true",
                         help="mnist/fashion-mnist: download the files once into the folder "
                         "(checked against their published MD5 checksums)")
     parser.add_argument("--no-plots", action="store_true", help="skip the matplotlib plots")
     parser.add_argument("--no-graph", action="store_true", help="skip the graph picture")
+    parser.add_argument("--augment", default=None, metavar="SPEC",
+                        help="augment training batches, e.g. shift:2,flip or crop:4 "
+                        "(see docs/training.md)")
+    parser.add_argument("--schedule", default="cosine",
+                        help="learning-rate schedule: constant, cosine (default), step, "
+                        "onecycle, warmup")
+    parser.add_argument("--patience", type=int, default=None,
+                        help="stop when the test loss has not improved for N epochs")
+    parser.add_argument("--keep", default="last", choices=("last", "best"),
+                        help="the model written: the last epoch's (default) or the best "
+                        "epoch's (lowest test loss)")
+    parser.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                        help="where checkpoints go after every epoch (default: OUT/checkpoints)")
+    parser.add_argument("--resume", default=None, metavar="DIR",
+                        help="go on from the checkpoint folder DIR of an interrupted run (its "
+                        "settings are reused; --epochs may extend it)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="health checks before training and every 10 steps; prints the "
+                        "verdicts and writes --out/diagnosis/ (see docs/diagnose.md)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (default: 1, faster for small CNNs on busy "
                         "machines; OPENBLAS_NUM_THREADS / OMP_NUM_THREADS also apply)")
@@ -100,7 +123,7 @@ def _check_args(args: argparse.Namespace) -> None:
     _check_choice(args.dataset, DATASETS, "dataset")
     _check_choice(args.model, MODELS, "model")
     _check_choice(args.optimizer, OPTIMIZERS, "optimizer")
-    for name in ("epochs", "batch_size", "train_size", "threads"):
+    for name in ("epochs", "batch_size", "train_size", "threads", "patience"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -110,6 +133,35 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError(f"--seed must be non-negative, got {args.seed}")
     if not 6 <= args.image_size <= 28:
         raise UserError(f"--image-size must be between 6 and 28, got {args.image_size}")
+
+
+def check_out(value: str | os.PathLike) -> Path:
+    """``--out`` as a Path, refusing folders a run must never replace.
+
+    A run replaces its folder as a whole, so ``--out .`` would swap out the current folder
+    (the user's project) and ``--out ~`` the home folder: refused, as are their parents
+    and the root of the file system.
+    """
+    if not str(value).strip():
+        raise UserError("--out must name a folder, got an empty string")
+    out = Path(value).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a folder")
+    real = Path(os.path.realpath(out))
+    cwd = Path(os.path.realpath(Path.cwd()))
+    home = Path(os.path.realpath(Path.home()))
+    protected = {"the current folder": cwd, "the home folder": home}
+    for what, folder in protected.items():
+        relation = what if real == folder else f"a parent of {what}" if real in folder.parents \
+            else None
+        if relation:
+            raise UserError(f"--out {value} is {relation}; a run replaces its output folder "
+                            "as a whole, so give it a folder of its own (e.g. --out "
+                            "runs/my-run)")
+    if real.parent == real:
+        raise UserError(f"--out {value} is the root of the file system; give a run a folder "
+                        "of its own (e.g. --out runs/my-run)")
+    return out
 
 
 def load_data(name: str, options: dict[str, Any], data_dir: str | None = None,
@@ -142,24 +194,33 @@ def _setup_threads(threads: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the outputs; the exit code."""
+    from autocnn.commands.train_extras import checkpoint_folder, prepare_resume
+
+    args = prepare_resume(args)
     _check_args(args)
     import autocnn as ac
     from autocnn import optim
     from autocnn.models import build_model
     from autocnn.training import evaluate, fit
 
-    out = Path(args.out if args.out is not None else f"runs/{args.dataset}-{args.model}")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} exists and is not a folder")
+    out = check_out(args.out if args.out is not None else f"runs/{args.dataset}-{args.model}")
     threads = _setup_threads(args.threads)
     ac.perf.tune_allocator()
     ac.manual_seed(args.seed)
 
     options = dataset_options(args)
     train, test = load_data(args.dataset, options, args.data_dir, args.download)
+    from autocnn.commands.train_extras import make_loader, make_schedule
+
+    loader = make_loader(train, args)
     channels, height, width = train.image_shape
     model = build_model(args.model, in_channels=channels, image_size=height,
                         num_classes=train.num_classes)
+    from autocnn.explain import shapes  # a model that cannot take these images: say why
+
+    if not (fit_report := shapes(model, train.image_shape)).ok:
+        raise UserError(f"model {args.model} does not fit {channels}×{height}×{width} "
+                        f"images:\n{fit_report}")
     epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
     lr = args.lr or DEFAULT_LR[args.optimizer]
     if args.optimizer == "adam":
@@ -171,14 +232,31 @@ def run(args: argparse.Namespace) -> int:
           f"{channels}×{height}×{width}, {train.num_classes} classes "
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
+    schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
+    checkpoints = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
-          f"lr {lr:g} (cosine decay), seed {args.seed}; {threads}")
+          f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
+          + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
+    from autocnn.diagnose import TrainingDiagnosis
+
+    diagnosis = TrainingDiagnosis(model, train, optimizer, every=10) if args.diagnose else None
     start = time.perf_counter()
     try:
-        history = fit(model, train, optimizer, epochs=epochs, test_data=test,
-                      batch_size=args.batch_size, lr_schedule="cosine")
+        history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
+                      batch_size=args.batch_size, lr_schedule=schedule,
+                      checkpoint_dir=checkpoints, resume=args.resume is not None,
+                      keep=args.keep, patience=args.patience,
+                      monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
+        if diagnosis is not None:  # the failed run's diagnosis says why it failed
+            diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
         raise UserError(f"{exc} (got --lr {lr:g})") from exc
+    except ValueError as exc:  # a checkpoint of another run (CheckpointError)
+        raise UserError(str(exc)) from exc
+    if diagnosis is not None:
+        diagnosis.stop()  # the hooks go before the outputs run the model again
+    if history.stopped == "interrupted":
+        return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)
     print(f"test accuracy {100 * result['accuracy']:.2f}% ({result['count']} images), "
@@ -192,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
         "test_accuracy": result["accuracy"], "test_loss": result["loss"],
         "epochs": epochs, "batch_size": args.batch_size, "optimizer": args.optimizer,
         "lr": lr, "seed": args.seed, "train_seconds": seconds, "autocnn": ac.__version__,
+        "augment": args.augment, "schedule": args.schedule, "keep": args.keep,
+        "best_epoch": history.best_epoch, "stopped": history.stopped,
     }
     try:
         written = write_outputs(out, model, history, test, metadata,
@@ -199,23 +279,26 @@ def run(args: argparse.Namespace) -> int:
     except PermissionError as exc:
         raise UserError(f"cannot write the outputs to --out {out}: {exc}") from exc
     print(f"wrote {', '.join(written)} to {out}/")
+    if diagnosis is not None:
+        diagnosis.finish(out / "diagnosis", plots=not args.no_plots, stream=sys.stdout)
     return 0
 
 
 def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict[str, Any],
                   plots: bool = True, graph: bool = True) -> list[str]:
-    """Write every output into a temporary folder, then move them into ``out``.
+    """Write every output into a temporary sibling folder that then replaces ``out``.
 
-    Returns the names of the files written. Outputs an earlier ``autocnn train`` wrote into
-    ``out`` (the names of ``OUTPUT_FILES``) that this run does not write are removed, so
-    the folder never mixes two runs; any other file of ``out`` is left as it is. A failure
-    before the move leaves ``out`` untouched.
+    Returns the names of the files written. The swap is one atomic step
+    (``autocnn.files.folder_writer``), so ``out`` holds either the earlier run or this one,
+    never a mix, even after a kill -9; outputs of an earlier run (``OUTPUT_FILES``) that
+    this run does not write are gone with the old folder, and any other entry of ``out`` is
+    carried over. A failure before the swap leaves ``out`` untouched and no temporary
+    folder behind.
     """
+    from autocnn.files import folder_writer
     from autocnn.training import save_model
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with folder_writer(out, keep=lambda name: name not in OUTPUT_FILES) as staging:
         save_model(model, staging / "model.npz", metadata)
         history.to_csv(staging / "metrics.csv")
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
@@ -227,16 +310,8 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
         from autocnn.report.train import write_run_report
 
         write_run_report(staging, model, history, test, metadata, graph=graph)
-        out.mkdir(parents=True, exist_ok=True)
         names = sorted(p.name for p in staging.iterdir())
-        for name in names:
-            os.replace(staging / name, out / name)
-        for name in OUTPUT_FILES:
-            if name not in names and (out / name).is_file():
-                (out / name).unlink()  # left by an earlier run: it would describe another model
-        return names
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return names
 
 
 def _write_graph(model: Any, test: Any, folder: Path, out: Path) -> None:

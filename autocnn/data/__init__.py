@@ -8,7 +8,8 @@ file               contents
 ``digits.py``      scikit-learn's 8×8 handwritten digits with a fixed split (``[datasets]``)
 ``idx.py``         reading and writing IDX files
 ``mnist.py``       MNIST and Fashion-MNIST from a local folder or a checked, opt-in download
-``loader.py``      ``DataLoader(dataset, batch_size, shuffle, drop_last)``
+``loader.py``      ``DataLoader(dataset, batch_size, shuffle, drop_last, transform)``
+``transforms.py``  batch augmentation: ``RandomShift``, ``RandomCrop``, flips, ``Normalize``
 =================  ==========================================================================
 
 ``load_dataset(name)`` gives any of them by name as a ``Split`` (``train, test = ...``).
@@ -19,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from autocnn.data import transforms
 from autocnn.data.dataset import ArrayDataset, DatasetError, DatasetNotFoundError, Split
 from autocnn.data.digits import load_digits
 from autocnn.data.idx import read_idx, write_idx
@@ -49,5 +51,5 @@ def load_dataset(name: str, root: str | Path | None = None, download: bool = Fal
 __all__ = [
     "DATASETS", "ArrayDataset", "DataLoader", "DatasetError", "DatasetNotFoundError", "Split",
     "download_mnist", "glyph", "load_dataset", "load_digits", "load_mnist", "load_shapes",
-    "make_shapes", "read_idx", "write_idx",
+    "make_shapes", "read_idx", "transforms", "write_idx",
 ]

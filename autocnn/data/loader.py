@@ -5,12 +5,13 @@ walks over an ``ArrayDataset`` (or a pair of arrays ``(images, labels)``) in bat
 ``batch_size``, in a new random order every epoch when ``shuffle=True``. The order comes
 from ``autocnn.random.generator()``, so ``ac.manual_seed`` makes it repeatable. Each batch
 is ``(images, labels)``: a float tensor (B, C, H, W) and an int64 tensor (B,), neither
-requiring grad.
+requiring grad. ``transform`` (see ``autocnn.data.transforms``) is applied to the images of
+each batch, as one array, before they become a tensor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,12 +46,16 @@ class DataLoader:
     - ``batch_size``: images per batch; the last batch is smaller unless ``drop_last``.
     - ``shuffle``: draw a new order at the start of every pass (from the package generator).
     - ``drop_last``: leave out the last, incomplete batch.
+    - ``transform``: a function of a batch of images (B, C, H, W) array → array, such as
+      ``transforms.Compose([transforms.RandomShift(2), transforms.RandomHorizontalFlip()])``;
+      applied to every batch (random transforms draw from the package generator).
 
     ``len(loader)`` is the number of batches per pass.
     """
 
     def __init__(self, dataset: ArrayDataset | Sequence[Any], batch_size: int = 32,
-                 shuffle: bool = False, drop_last: bool = False) -> None:
+                 shuffle: bool = False, drop_last: bool = False,
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: 'batch_size' must be an int, got {batch_size!r}")
         if batch_size < 1:
@@ -60,6 +65,10 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader: 'transform' must be callable (images -> images) or "
+                            f"None, got {type(transform).__name__}")
+        self.transform = transform
 
     def __len__(self) -> int:
         n = len(self.labels)
@@ -81,10 +90,14 @@ class DataLoader:
                 # which samples form a batch is random; reading them in index order is
                 # only kinder to the memory cache (the loss is a mean over the batch)
                 picked = np.sort(order[start : start + self.batch_size])
-            yield Tensor(self.images[picked]), Tensor(self.labels[picked])
+            images = self.images[picked]
+            if self.transform is not None:
+                images = self.transform(images)
+            yield Tensor(images), Tensor(self.labels[picked])
 
     def __repr__(self) -> str:
         return (
             f"DataLoader({len(self.labels)} samples, batch_size={self.batch_size}, "
-            f"shuffle={self.shuffle}, drop_last={self.drop_last})"
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}"
+            + (f", transform={self.transform!r})" if self.transform is not None else ")")
         )

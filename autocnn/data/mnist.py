@@ -7,6 +7,12 @@ ask: ``load_mnist(download=True)`` (or ``download_mnist``) fetches the missing `
 files once into a cache folder (``$AUTOCNN_DATA`` or ``~/.cache/autocnn``), checks each one
 against its published MD5 checksum, and only then moves it into place, so a broken download
 never looks like a dataset. Images become (N, 1, 28, 28) float32 in [0, 1]; labels int64.
+
+Without ``root``, the cache folder is looked in first, then the system folder of the
+dataset (``SYSTEM_DIRS``): Debian's ``dataset-fashion-mnist`` package installs the real
+Fashion-MNIST files in ``/usr/share/datasets/fashion-mnist``. Debian recompressed the
+``.gz`` files, so their checksums differ from the published ones; the files found there are
+checked against the MD5 of their *uncompressed* contents (``CONTENT_MD5``) instead.
 """
 
 from __future__ import annotations
@@ -70,6 +76,48 @@ SOURCES: dict[str, IdxSource] = {
          "Sneaker", "Bag", "Ankle boot"),
     ),
 }
+
+
+#: folders where a system package installs a dataset, looked in after the cache folder
+SYSTEM_DIRS: dict[str, Path] = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
+
+#: MD5 of the uncompressed IDX files (what Debian's dataset-fashion-mnist package holds)
+CONTENT_MD5: dict[str, dict[str, str]] = {
+    "fashion-mnist": {
+        "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+        "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+        "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+    },
+}
+
+
+def content_md5(path: str | Path) -> str:
+    """The MD5 of a file's contents, decompressed first when it is a ``.gz`` file."""
+    import gzip
+
+    digest = hashlib.md5(usedforsecurity=False)
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and all((folder / s).is_file() or (folder / (s + ".gz")).is_file()
+                                   for s in FILES)
+
+
+def _check_contents(folder: Path, kind: str) -> None:
+    """Raise ``DatasetError`` unless every file in ``folder`` has its known content MD5."""
+    for stem, expected in CONTENT_MD5.get(kind, {}).items():
+        path = _find(folder, stem, kind)
+        got = content_md5(path)
+        if got != expected:
+            raise DatasetError(
+                f"{kind}: {path} does not hold the expected data: the MD5 of its contents is "
+                f"{got}, expected {expected} (a damaged or different file)")
 
 
 def default_cache_dir() -> Path:
@@ -163,20 +211,29 @@ def load_mnist(
     - ``download``: first fetch the missing files into that folder (see ``download_mnist``);
       never done otherwise, so a missing folder raises ``DatasetNotFoundError`` naming the
       command that downloads it.
+    - without ``root`` and ``download``, a cache folder without the files is passed over for
+      the dataset's system folder (``SYSTEM_DIRS``), whose files are checked against
+      ``CONTENT_MD5`` first.
 
     Images are checked to be (N, 28, 28) uint8 with labels (N,) in 0..9.
     """
     source = _source(kind)
+    system = SYSTEM_DIRS.get(kind)
     if root is not None:
         folder = Path(root).expanduser()
     else:
         folder = Path(cache_dir if cache_dir is not None else default_cache_dir()) / source.name
     if download:
         download_mnist(kind, folder)
+    elif root is None and system is not None and not _has_files(folder) and _has_files(system):
+        folder = system  # installed by a system package: checked against its contents' MD5
+        _check_contents(folder, kind)
     if not folder.is_dir():
+        also = (f" (nor has {system}, where Debian's `dataset-{kind}` package puts it)"
+                if system is not None and root is None else "")
         raise DatasetNotFoundError(
-            f"{source.name}: the dataset folder {folder} does not exist; point to a folder "
-            f"with the IDX files, or download {kind} once with "
+            f"{source.name}: the dataset folder {folder} does not exist{also}; point to a "
+            f"folder with the IDX files, or download {kind} once with "
             f"`autocnn train --dataset {kind} --download`"
         )
     arrays = [read_idx(_find(folder, stem, source.name)) for stem in FILES]

@@ -126,4 +126,4 @@ def _update_running(running: Tensor | None, stat: Tensor, momentum: float, scale
     running.data[...] = (1.0 - momentum) * running.data + momentum * new.astype(
         running.dtype if running.dtype.kind == "f" else np.float64
     )
-    running._bump_version()
+    running.mark_modified()

@@ -80,6 +80,9 @@ class _Geometry:
         """Pad, unfold and group the windows: shape (C, kh·kw, N·Ho·Wo)."""
         p, e = self.padding, self.extra
         if p != (0, 0) or e != (0, 0):
+            if pad_value == float("-inf") and x.dtype.kind in "biu":
+                # −inf does not exist in an integer type: its minimum never wins a max either
+                pad_value = False if x.dtype.kind == "b" else np.iinfo(x.dtype).min
             pads = ((0, 0), (0, 0), (p[0], p[0] + e[0]), (p[1], p[1] + e[1]))
             x = x.pad(pads, value=pad_value)
         cols = Unfold.apply(x, kernel_size=self.kernel, stride=self.stride,
@@ -104,10 +107,11 @@ def max_pool2d(
 ) -> Tensor | tuple[Tensor, Tensor]:
     """The largest value of each kh×kw window; ``stride`` defaults to ``kernel_size``.
 
-    Padding is with −inf, so a padded entry never wins. When a window holds several equal
-    maxima the gradient goes to the first one in row-major order, as in PyTorch. With
-    ``return_indices=True`` the result is ``(output, indices)``: each maximum's position in
-    its flattened H·W input plane, for ``max_unpool2d``.
+    Padding is with −inf (an integer type's minimum for integer input), so a padded entry
+    never wins. When a window holds several equal maxima the gradient goes to the first one
+    in row-major order, as in PyTorch. With ``return_indices=True`` the result is
+    ``(output, indices)``: each maximum's position in its flattened H·W input plane, for
+    ``max_unpool2d``.
     """
     x = as_tensor(x, "max_pool2d", "input")
     g = _Geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")

@@ -45,9 +45,20 @@ class Sequential(Module):
             self.add_module(str(i), module)
 
     def forward(self, x: Any) -> Any:
-        """Pass ``x`` through every module in order."""
-        for module in self._modules.values():
-            x = module(x)
+        """Pass ``x`` through every module in order.
+
+        A ``ValueError`` from a module (a shape mismatch, typically) gets the chain of
+        shapes and the fix added to its message (``autocnn.explain.shape_chain.annotate``).
+        """
+        first = x
+        for name, module in self._modules.items():
+            try:
+                x = module(x)
+            except ValueError as error:
+                from autocnn.explain.shape_chain import annotate  # lazy: only on failure
+
+                annotate(error, self, first, name)
+                raise
         return x
 
     def __len__(self) -> int:

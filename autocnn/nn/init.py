@@ -28,7 +28,7 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor to fill, got {type(tensor).__name__}")
     np.copyto(tensor.data, values, casting="same_kind")
-    tensor._bump_version()
+    tensor.mark_modified()
     return tensor
 
 

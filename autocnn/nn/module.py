@@ -350,7 +350,7 @@ class Module:
                 p.grad = None
             else:
                 p.grad.data[...] = 0
-                p.grad._bump_version()
+                p.grad.mark_modified()
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turn gradient tracking of every parameter on or off (freeze layers); return self."""
@@ -372,8 +372,8 @@ class Module:
             if t.dtype.kind == "f" and t.dtype != dt:
                 t.data = t.data.astype(dt)
                 if t.grad is not None:
-                    t.grad = Tensor._constant(t.grad.data.astype(dt))
-                t._bump_version()
+                    t.grad = Tensor.constant(t.grad.data.astype(dt))
+                t.mark_modified()
         return self
 
     def double(self) -> Module:
@@ -460,7 +460,7 @@ class Module:
             for key, arr in arrays.items():
                 t = own[key]
                 np.copyto(t.data, arr, casting="unsafe")
-                t._bump_version()
+                t.mark_modified()
         return IncompatibleKeys(missing if not strict else [],
                                 unexpected if not strict else [])
 

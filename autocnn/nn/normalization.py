@@ -70,7 +70,7 @@ class _BatchNorm(Module):
                          training=self.training, momentum=self.momentum, eps=self.eps)
         if self.training:
             self.num_batches_tracked.data += 1  # a 0-d array, changed in place
-            self.num_batches_tracked._bump_version()
+            self.num_batches_tracked.mark_modified()
         return y
 
     def extra_repr(self) -> str:

@@ -11,7 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.tensor import DEFAULT_DTYPE, Tensor, _check_requires_grad, _to_array
+from autocnn.autograd.tensor import (
+    DEFAULT_DTYPE,
+    Tensor,
+    _check_requires_grad,
+    _to_array,
+    check_bool,
+)
 
 
 class Parameter(Tensor):
@@ -28,7 +34,7 @@ class Parameter(Tensor):
         arr = _to_array(data, None, "Parameter", copy=False)
         if not isinstance(data, (Tensor, np.ndarray)) and arr.dtype.kind in "iub":
             arr = arr.astype(DEFAULT_DTYPE)  # nested lists of ints: a learnable float32 tensor
-        if requires_grad:
+        if check_bool(requires_grad, "Parameter", "requires_grad"):
             _check_requires_grad(arr.dtype, "Parameter")
         self.data = arr
         self.grad_fn = None

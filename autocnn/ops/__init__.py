@@ -7,29 +7,33 @@ file                      primitives
 ========================  ================================================================
 ``arithmetic.py``         Add, Neg, Mul, Div, Pow
 ``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
-``reductions.py``         Sum, Max
-``shape.py``              Reshape, Transpose, BroadcastTo, Cast
+``reductions.py``         Sum, Max, Min
+``shape.py``              Reshape, Transpose, BroadcastTo, Cast, Identity
 ``indexing.py``           GetItem and its adjoint IndexAdd
+``erf.py``                Erf (the Gauss error function, for exact GELU)
 ``pad.py``                Pad
 ``matmul.py``             MatMul
 ``windows.py``            Unfold (sliding windows as matrix columns) and its adjoint Fold
 ========================  ================================================================
 
-``backend.py`` holds the few elementwise functions that need SymPy for symbolic tensors.
+``backend.py`` is the one module that knows about SymPy: the elementwise functions and the
+exact special cases that symbolic tensors need.
 """
 
 from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow
 from autocnn.ops.elementwise import Abs, Exp, Log, Maximum, Sigmoid, Tanh
+from autocnn.ops.erf import Erf
 from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
-from autocnn.ops.reductions import Max, Sum
+from autocnn.ops.reductions import Max, Min, Sum
 from autocnn.ops.shape import BroadcastTo, Cast, Identity, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 
 PRIMITIVES = (
-    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Sum, Max,
-    Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold, Fold,
+    Add, Neg, Mul, Div, Pow, Exp, Log, Abs, Tanh, Sigmoid, Maximum, Erf, Sum, Max, Min,
+    Reshape, Transpose, BroadcastTo, Cast, Identity, GetItem, IndexAdd, Pad, MatMul, Unfold,
+    Fold,
 )
 
 __all__ = [p.__name__ for p in PRIMITIVES] + ["PRIMITIVES", "norm_pad_width", "output_size"]

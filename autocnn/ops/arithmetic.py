@@ -93,7 +93,7 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_arr, b_arr = _array(a), _array(b)
-        numeric = a_arr.dtype.kind != "O" and b_arr.dtype.kind != "O"
+        numeric = not (backend.is_exact_array(a_arr) or backend.is_exact_array(b_arr))
         grad_a = grad_b = None
         if need_a:
             exponent = b - 1

@@ -1,13 +1,21 @@
-"""The elementwise functions NumPy cannot apply to SymPy objects, dispatched in one place.
+"""Exact arithmetic: the only module of the engine that knows about SymPy.
 
-Primitives call ``backend.exp(x)`` rather than ``np.exp(x)``: for numeric arrays it is the
-NumPy ufunc; for object arrays (``autocnn.symbolic`` tensors of SymPy expressions or exact
-rationals) it applies the SymPy function entry by entry. Arithmetic (+ − × ÷ **, sum,
-matmul) already works on object arrays in NumPy and needs no dispatch.
+``autocnn.symbolic`` tensors hold object arrays of SymPy expressions or exact rationals, and
+every primitive runs on them. NumPy already does arithmetic (+ − × ÷ **, sum, matmul) on
+object arrays; everything else that needs a special case for them is here, and nowhere
+else in ``autocnn/autograd/`` or ``autocnn/ops/``:
+
+- elementwise functions: primitives call ``backend.exp(x)`` rather than ``np.exp(x)`` —
+  the NumPy ufunc for numeric arrays, the SymPy function entry by entry for object arrays;
+- the engine's exact cases: float constants made exact rationals (``exact_constants``:
+  batch norm's ε, pad values, ``x * 0.5``), exact ones for the seed gradient, dtypes that
+  are never cast (``keeps_dtype``), which arrays may become tensors (``is_exact_entries``),
+  comparisons that give SymPy relations, masks of exact 0 and 1.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -97,83 +105,54 @@ def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def first_max_mask(
-    x: np.ndarray, axis: tuple[int, ...], maximum: np.ndarray | None = None
-) -> np.ndarray:
-    """A boolean mask, True at the first maximal entry of each reduced group.
+def amin(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The minimum over ``axis``."""
+    if not _is_object(x):
+        return np.min(x, axis=axis, keepdims=keepdims)
+    import sympy
 
-    NOTE: ties are a policy. The gradient of a max goes to the first maximal entry in
-    row-major order over the reduced axes, as PyTorch's max_pool2d and max(dim) do.
-    ``maximum``, if given, is ``amax(x, axis, keepdims=True)`` already computed.
+    smin = np.frompyfunc(lambda u, v: sympy.Min(u, v), 2, 1)
+    out = x
+    for a in sorted(axis, reverse=True):
+        out = smin.reduce(out, axis=a, keepdims=True)
+    if not keepdims:
+        out = out.reshape([s for i, s in enumerate(x.shape) if i not in axis])
+    return np.asarray(out, dtype=object)
+
+
+def exact_mask(mask: np.ndarray) -> np.ndarray:
+    """A boolean mask as exact SymPy 0 and 1 (SymPy cannot multiply by NumPy booleans)."""
+    import sympy
+
+    return np.where(mask, sympy.S.One, sympy.S.Zero).astype(object)
+
+
+def unordered_error(op: str) -> TypeError:
+    """The error for an arg-max over symbols, which have no order."""
+    return TypeError(
+        f"{op}: the arg-max of symbolic entries is not defined; use exact numbers "
+        "(sympy.Rational) for the max, or sympy.diff of sympy.Max for the formula"
+    )
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The Gauss error function: SymPy's for symbolic entries, ``math.erf`` for numbers.
+
+    NumPy has no erf ufunc; ``math.erf`` is exact to the last bit and fast enough for the
+    activations of a teaching-sized network.
     """
-    if not axis:
-        return np.ones(x.shape, dtype=bool)
-    if not _is_object(x) and _group_size(x, axis) <= _SLAB_GROUPS:
-        mask = _first_max_mask_slabs(x, axis, maximum)
-        if mask is not None:
-            return mask
-    kept = [a for a in range(x.ndim) if a not in axis]
-    moved = np.transpose(x, kept + list(axis))
-    groups = moved.reshape(*moved.shape[: len(kept)], -1)
-    try:
-        winner = np.argmax(groups, axis=-1)
-    except TypeError as exc:  # symbols have no order
-        raise TypeError(
-            "max: the arg-max of symbolic entries is not defined; use exact numbers "
-            "(sympy.Rational) for the max, or sympy.diff of sympy.Max for the formula"
-        ) from exc
-    mask = np.zeros(groups.shape, dtype=bool)
-    np.put_along_axis(mask, winner[..., None], True, axis=-1)
-    mask = mask.reshape(moved.shape)
-    inverse = np.argsort(kept + list(axis))
-    mask = np.transpose(mask, inverse)
-    if _is_object(x):  # SymPy cannot multiply by NumPy booleans: exact 0 and 1 instead
+    if _is_object(x):
+        return _sympy_map("erf", x)
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+
+
+def two_over_sqrt_pi(like: np.ndarray) -> Any:
+    """2/√π (the slope of erf at 0): exact when ``like`` holds exact entries."""
+    if _is_object(like):
         import sympy
 
-        return np.where(mask, sympy.S.One, sympy.S.Zero).astype(object)
-    return mask
-
-
-#: groups of at most this many entries (pooling windows up to 4×4) take the slab loop below
-_SLAB_GROUPS = 16
-
-
-def _group_size(x: np.ndarray, axis: tuple[int, ...]) -> int:
-    size = 1
-    for a in axis:
-        size *= x.shape[a]
-    return size
-
-
-def _first_max_mask_slabs(
-    x: np.ndarray, axis: tuple[int, ...], maximum: np.ndarray | None
-) -> np.ndarray | None:
-    """first_max_mask for small groups: one pass per group entry, each over a whole slab.
-
-    An argmax over a transposed view of small groups (a pooling window) is very slow in
-    NumPy; comparing the k slabs ``x[..., i, ...]`` with the maximum, in row-major order,
-    and keeping only hits not already taken is the same rule at elementwise speed.
-    Returns None (use the argmax path) when a group holds a NaN: np.max then returns NaN,
-    which equals nothing, while argmax's rule (the first NaN wins) is what we keep.
-    """
-    if maximum is None:
-        maximum = np.max(x, axis=axis, keepdims=True)
-    if maximum.dtype.kind in "fc" and np.isnan(maximum).any():
-        return None
-    mask = np.empty(x.shape, dtype=bool)
-    taken = None
-    index: list[Any] = [slice(None)] * x.ndim
-    for position in np.ndindex(*(x.shape[a] for a in axis)):
-        for a, i in zip(axis, position):
-            index[a] = slice(i, i + 1)
-        hit = mask[tuple(index)]
-        np.equal(x[tuple(index)], maximum, out=hit)
-        if taken is None:
-            taken = hit.copy()
-        else:
-            np.greater(hit, taken, out=hit)  # hit and not taken
-            np.logical_or(taken, hit, out=taken)
-    return mask
+        return 2 / sympy.sqrt(sympy.pi)
+    return 2.0 / math.sqrt(math.pi)
 
 
 def isfinite(x: np.ndarray) -> np.ndarray:
@@ -184,13 +163,43 @@ def isfinite(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the engine's exact cases
-#: dtype kinds that can carry gradients: floating, complex, and object (exact SymPy entries)
-DIFFERENTIABLE_KINDS = "fcO"
+#: dtype kinds that can carry gradients: floating, and object (exact SymPy entries); complex
+#: is refused (its gradients would need PyTorch's conjugate convention, which no rule follows)
+DIFFERENTIABLE_KINDS = "fO"
 
 
 def is_exact_array(x: Any) -> bool:
     """True for an object array (entries are SymPy expressions or exact numbers)."""
     return _is_object(x)
+
+
+def is_exact_entries(arr: np.ndarray) -> bool:
+    """True if an object array holds only SymPy expressions or exact numbers (the object
+    arrays that may become tensors)."""
+    import fractions
+    import numbers
+
+    import sympy
+
+    # complex numbers are Numbers too, but no rule differentiates them (see DIFFERENTIABLE_KINDS)
+    return all(isinstance(v, (sympy.Basic, fractions.Fraction, numbers.Number))
+               and not isinstance(v, (complex, np.complexfloating))
+               for v in arr.reshape(-1))
+
+
+def compare(op: str, a: Any, b: Any) -> np.ndarray:
+    """A comparison of exact entries as an object array of SymPy relations (``x_0 > 0``):
+    ``op`` is "lt", "le", "gt", "ge", "eq" or "ne"."""
+    import operator
+
+    import sympy
+
+    if op in ("eq", "ne"):
+        rel = sympy.Eq if op == "eq" else sympy.Ne
+        fn = np.frompyfunc(lambda u, v: rel(u, v), 2, 1)
+    else:
+        fn = np.frompyfunc(getattr(operator, op), 2, 1)
+    return np.asarray(fn(a, b), dtype=object)
 
 
 def exact_constants(arrays: list) -> list:

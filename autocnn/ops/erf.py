@@ -7,27 +7,8 @@ written with Tensor operations, so second derivatives work too.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from autocnn.autograd.function import Function
-
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """erf entry by entry: SymPy's for symbolic entries, ``math.erf`` for numbers.
-
-    NumPy has no erf ufunc; ``math.erf`` is exact to the last bit and fast enough for the
-    activations of a teaching-sized network.
-    """
-    if x.dtype.kind == "O":
-        import sympy
-
-        return np.asarray(np.frompyfunc(lambda v: sympy.erf(sympy.sympify(v)), 1, 1)(x),
-                          dtype=object)
-    return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+from autocnn.ops import backend
 
 
 class Erf(Function):
@@ -36,15 +17,10 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return erf(x)
+        return backend.erf(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        if x.dtype.kind == "O":
-            import sympy
-
-            scale = 2 / sympy.sqrt(sympy.pi)  # exact, so symbolic.verify can prove it
-        else:
-            scale = _TWO_OVER_SQRT_PI
+        scale = backend.two_over_sqrt_pi(x.data)  # exact for symbolic x: verify proves it
         return grad * ((-(x * x)).exp() * scale)

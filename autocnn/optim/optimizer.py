@@ -8,13 +8,23 @@ the parameter's version counter: a graph recorded before the step that saved the
 refuses to run backward (``RuntimeError`` naming the op) instead of giving a wrong gradient.
 
 Subclasses implement ``_update(group, param, grad, state)`` for one parameter.
+
+``state_dict()`` has PyTorch's nested layout; ``flatten_state_dict`` turns it into the flat
+name → array mapping a model file holds (``ac.save`` does so by itself), and
+``load_state_dict`` accepts either form. The flat key scheme:
+
+    state.<index>.<name>        a parameter's state: ``state.0.exp_avg``, ``state.0.step``
+    param_groups.<g>.<setting>  a group's setting: ``param_groups.0.lr`` (0-d array),
+                                ``param_groups.0.betas`` (1-d), ``param_groups.0.params``
+                                (the parameter indices, 1-d int64)
 """
 
 from __future__ import annotations
 
 import copy
 import numbers
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -112,7 +122,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.data[...] = 0
-                    p.grad._bump_version()
+                    p.grad.mark_modified()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
@@ -137,7 +147,7 @@ class Optimizer:
                         )
                     state = self.state.setdefault(id(p), {})
                     self._update(group, p.data, grad, state)
-                    p._bump_version()
+                    p.mark_modified()
         return loss
 
     def _update(self, group: dict[str, Any], param: np.ndarray, grad: np.ndarray,
@@ -170,8 +180,13 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore settings and state saved by ``state_dict()`` of an optimiser over the
-        same parameters (same groups, same sizes)."""
+        same parameters (same groups, same sizes).
+
+        The flat form (``flatten_state_dict``, what ``ac.load`` of a saved optimiser state
+        returns) is accepted too."""
         name = type(self).__name__
+        if is_flat_state_dict(state_dict):
+            state_dict = unflatten_state_dict(state_dict)
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         if groups is None or "state" not in state_dict:
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
@@ -219,6 +234,76 @@ class Optimizer:
                 lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def is_flat_state_dict(state_dict: Any) -> bool:
+    """True when ``state_dict`` is an optimiser state in the flat form (``state.0.step``...)."""
+    return (isinstance(state_dict, Mapping) and "param_groups" not in state_dict
+            and any(isinstance(k, str) and k.startswith("param_groups.") for k in state_dict))
+
+
+def is_optimizer_state_dict(state_dict: Any) -> bool:
+    """True when ``state_dict`` has the nested layout of ``Optimizer.state_dict()``."""
+    return (isinstance(state_dict, Mapping) and set(state_dict) == {"state", "param_groups"}
+            and isinstance(state_dict["param_groups"], list))
+
+
+def flatten_state_dict(state_dict: Mapping[str, Any]) -> OrderedDict[str, np.ndarray]:
+    """The flat name → array form of ``Optimizer.state_dict()``, for ``ac.save``.
+
+    Keys: ``state.<index>.<name>`` and ``param_groups.<g>.<setting>`` (see the module
+    docstring); numbers become 0-d arrays, tuples 1-d arrays. ``unflatten_state_dict``
+    inverts it exactly (same floats, same ints, same bools).
+    """
+    if not is_optimizer_state_dict(state_dict):
+        raise TypeError(
+            "flatten_state_dict: expected an optimiser state dict {'state': ..., "
+            f"'param_groups': [...]}}, got {type(state_dict).__name__}"
+        )
+    flat: OrderedDict[str, np.ndarray] = OrderedDict()
+    for g, group in enumerate(state_dict["param_groups"]):
+        for key, value in group.items():
+            flat[f"param_groups.{g}.{key}"] = _flat_value(f"param_groups.{g}.{key}", value)
+    for index, entry in state_dict["state"].items():
+        for key, value in entry.items():
+            flat[f"state.{int(index)}.{key}"] = _flat_value(f"state.{index}.{key}", value)
+    return flat
+
+
+def _flat_value(key: str, value: Any) -> np.ndarray:
+    if value is None:
+        # no array stands for "absent"; the key is simply left out by callers that can
+        raise TypeError(f"flatten_state_dict: entry '{key}' is None, which a file cannot hold")
+    if isinstance(value, Tensor):
+        value = value.data
+    arr = np.array(value, copy=True)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"flatten_state_dict: entry '{key}' is {type(value).__name__}, "
+                        "not a number, a tuple of numbers or an array")
+    return arr
+
+
+def unflatten_state_dict(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested ``Optimizer.state_dict()`` layout of a flat one (``flatten_state_dict``)."""
+    groups: dict[int, dict[str, Any]] = {}
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in flat.items():
+        parts = key.split(".", 2)
+        if len(parts) != 3 or parts[0] not in ("state", "param_groups") or not parts[1].isdigit():
+            raise ValueError(
+                f"unflatten_state_dict: key {key!r} is not state.<index>.<name> or "
+                "param_groups.<g>.<setting>"
+            )
+        arr = np.asarray(value)
+        if parts[0] == "state":
+            state.setdefault(int(parts[1]), {})[parts[2]] = (
+                arr.item() if arr.ndim == 0 else np.array(arr, copy=True))
+        elif parts[2] == "params":
+            groups.setdefault(int(parts[1]), {})["params"] = [int(i) for i in arr.ravel()]
+        else:
+            groups.setdefault(int(parts[1]), {})[parts[2]] = (
+                arr.item() if arr.ndim == 0 else tuple(x.item() for x in arr))
+    return {"state": state, "param_groups": [groups[g] for g in sorted(groups)]}
 
 
 def check_non_negative(value: Any, name: str, arg: str) -> None:

@@ -36,8 +36,9 @@ class Comparison:
     """The outcome of comparing two expressions.
 
     ``status`` is ``"proved"`` (algebraically equal), ``"points"`` (equal at every tested
-    exact point, not proved) or ``"refuted"`` (with ``point`` and the two ``values``).
-    Truthy unless refuted.
+    exact point, not proved), ``"refuted"`` (with ``point`` and the two ``values``) or
+    ``"nonfinite"`` (a side is nan or infinite: never equal, whatever the other side is).
+    Truthy unless refuted or non-finite.
     """
 
     status: str
@@ -45,7 +46,16 @@ class Comparison:
     values: tuple[Any, Any] = (None, None)
 
     def __bool__(self) -> bool:
-        return self.status != "refuted"
+        return self.status not in ("refuted", "nonfinite")
+
+
+_NONFINITE = (sympy.nan, sympy.zoo, sympy.oo, sympy.S.NegativeInfinity)
+
+
+def is_nonfinite(expr: Any) -> bool:
+    """True when ``expr`` holds nan, ±oo or complex infinity (zoo) anywhere."""
+    expr = sympy.sympify(expr)
+    return bool(expr.has(*_NONFINITE))
 
 
 def normalize_steps(expr: Any) -> Any:
@@ -117,7 +127,7 @@ def _nonzero(value: Any) -> bool:
     if value.is_zero is True:
         return False
     number = sympy.N(value, 50)
-    if not number.is_number:
+    if not number.is_number or is_nonfinite(number):
         return True
     return bool(abs(number) > sympy.Float("1e-40", 50))
 
@@ -126,6 +136,10 @@ def compare(a: Any, b: Any, points: int = 3, seed: int = 0) -> Comparison:
     """Prove ``a == b`` or find a point where they differ (see the module docstring)."""
     a = normalize_steps(a)
     b = normalize_steps(b)
+    # NOTE: a non-finite side never passes: nan − nan is nan, never 0, but a check that
+    # only looks for a nonzero difference could still report it as "equal".
+    if is_nonfinite(a) or is_nonfinite(b):
+        return Comparison("nonfinite", {}, (a, b))
     d = a - b
     if not d.has(*_PIECEWISE):
         try:

@@ -26,6 +26,8 @@ import numpy as np
 import sympy
 
 from autocnn.symbolic.compare import compare
+from autocnn.symbolic.latex import latex_text
+from autocnn.symbolic.latex import standalone as latex_standalone
 from autocnn.symbolic.tensors import index_name
 
 
@@ -229,24 +231,35 @@ class Derivation:
         lines += ["Proof", "-----", str(self.check())]
         return "\n".join(lines) + "\n"
 
-    def to_latex(self) -> str:
-        """A LaTeX fragment (align* environments) with the steps, gradients and proof."""
-        out = [f"\\paragraph{{{self.title}}} {_latex_text(self.summary)}"]
+    def to_latex(self, standalone: bool = False) -> str:
+        """LaTeX (align* environments) with the steps, gradients and the proof as a list.
+
+        Pure ASCII: the Unicode of the text parts becomes math macros (see
+        :mod:`autocnn.symbolic.latex`), so pdflatex compiles it. A fragment for
+        ``\\input``; with ``standalone=True`` a complete document.
+        """
+        out = [f"\\paragraph{{{latex_text(self.title)}}} {latex_text(self.summary)}"]
         for heading, formulas in self._groups():
-            out.append(f"\\subparagraph{{{heading}}}")
+            out.append(f"\\subparagraph{{{latex_text(heading)}}}")
             out.append("\\begin{align*}")
-            out.append(" \\\\\n".join(f"&\\text{{{_latex_text(f.label)}}} && {f.latex}"
+            out.append(" \\\\\n".join(f"&\\text{{{latex_text(f.label)}}} && {f.latex}"
                                       for f in formulas))
             out.append("\\end{align*}")
-        out.append(f"\\subparagraph{{Concrete instance}} {_latex_text(self.instance)}")
+        out.append(f"\\subparagraph{{Concrete instance}} {latex_text(self.instance)}")
         out.append("\\begin{align*}")
-        out.append(" \\\\\n".join(f"&\\text{{{_latex_text(label)}}} && {tex}"
+        out.append(" \\\\\n".join(f"&\\text{{{latex_text(label)}}} && {tex}"
                                   for label, _, tex in self._instance_lines()))
         out.append("\\end{align*}")
         proof = self.check()
-        out.append("\\subparagraph{Proof} " + ("All claims hold: " if proof else "FAILED: ")
-                   + "; ".join(_latex_text(str(line)) for line in proof.lines))
-        return "\n".join(out) + "\n"
+        out.append("\\subparagraph{Proof} " + ("All claims hold." if proof else
+                                                "SOME CLAIMS FAIL."))
+        out.append("\\begin{itemize}")
+        for line in proof.lines:
+            status = "OK" if line.ok else "FAILED"
+            out.append(f"  \\item[{status}] {latex_text(str(line)[len(status):].strip())}")
+        out.append("\\end{itemize}")
+        text = "\n".join(out) + "\n"
+        return latex_standalone(text, self.title) if standalone else text
 
     def to_markdown(self) -> str:
         """Markdown with $…$ math: the steps, gradients, a concrete instance and the proof."""
@@ -266,12 +279,5 @@ class Derivation:
     def _repr_latex_(self) -> str:
         body = []
         for _, formulas in self._groups():
-            body += [f"&\\text{{{_latex_text(f.label)}}} && {f.latex}" for f in formulas]
+            body += [f"&\\text{{{latex_text(f.label)}}} && {f.latex}" for f in formulas]
         return "$\\begin{aligned}" + " \\\\ ".join(body) + "\\end{aligned}$"
-
-
-def _latex_text(text: str) -> str:
-    """Plain text made safe inside LaTeX \\text{…}."""
-    table = {"_": "\\_", "%": "\\%", "&": "\\&", "#": "\\#", "$": "\\$",
-             "{": "\\{", "}": "\\}"}
-    return "".join(table.get(ch, ch) for ch in text)

@@ -40,6 +40,9 @@ _CALLABLE: dict[str, Any] = {
     "sinh": sympy.sinh, "cosh": sympy.cosh, "sin": sympy.sin, "cos": sympy.cos,
     "Max": sympy.Max, "Min": sympy.Min, "Abs": sympy.Abs, "Heaviside": sympy.Heaviside,
     "sign": sympy.sign, "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min,
+    # the activations of the course, by the names students use for them
+    "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)), "relu": lambda a: sympy.Max(a, 0),
+    "softplus": lambda a: sympy.log(1 + sympy.exp(a)),
 }
 _ARITY = {name: (1, 1) for name in _CALLABLE}
 _ARITY.update({"log": (1, 2), "Heaviside": (1, 2), "Max": (1, 99), "Min": (1, 99),
@@ -47,6 +50,15 @@ _ARITY.update({"log": (1, 2), "Heaviside": (1, 2), "Max": (1, 99), "Min": (1, 99
 _FUNCTIONS = tuple(_CALLABLE)
 _CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 _MAX_LENGTH, _MAX_NODES, _MAX_EXPONENT, _MAX_BITS = 20_000, 5_000, 1_000, 100_000
+#: at most this many terms once every power of a sum is multiplied out: (x_0+x_1+x_2)**200
+#: would expand to 20,301 terms and take minutes to compare
+_MAX_TERMS = 500
+#: a sum raised to a larger power than this is refused (its exact coefficients explode)
+_MAX_SUM_EXPONENT = 60
+#: powers with a non-constant exponent nested deeper than this (x^x^x^x) are refused
+_MAX_TOWER = 3
+#: reading and comparing one formula may take at most this long (seconds, wall clock)
+_MAX_SECONDS = 10.0
 
 
 @dataclass
@@ -54,8 +66,9 @@ class FormulaReport:
     """The verdict on a student's formula: truthy when proved equal.
 
     ``status`` is ``"proved"``, ``"points"`` (equal at exact points, not proved — only for
-    piecewise formulas), ``"refuted"`` (``point`` and ``values`` = (student, correct)) or
-    ``"invalid"`` (the string could not be read; ``message`` says why).
+    piecewise formulas), ``"refuted"`` (``point`` and ``values`` = (student, correct)),
+    ``"nonfinite"`` (one side is nan or infinite: never a pass) or ``"invalid"`` (the
+    string could not be read, or is too large to work with; ``message`` says why).
     """
 
     formula: str
@@ -75,6 +88,9 @@ class FormulaReport:
                 else f"formula {self.formula!r}")
         if self.status == "invalid":
             return f"{head}\n  cannot be read: {self.message}"
+        if self.status == "nonfinite":
+            return (f"{head}\n  not finite: the formula gives {self.values[0]} and the "
+                    f"gradient is {self.values[1]}; nan or an infinity never passes")
         if self.status == "proved":
             return f"{head}\n  correct: proved equal to {self.expected}"
         if self.status == "points":
@@ -179,7 +195,9 @@ class _Builder:
             left, right = self.build(node.left), self.build(node.right)
             if isinstance(node.op, ast.Pow):
                 _check_power(left, right)
-            return _small(_BINARY[type(node.op)](left, right))
+            result = _small(_BINARY[type(node.op)](left, right))
+            _check_expansion(result)
+            return result
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, (ast.Compare, ast.BoolOp)) or (
@@ -207,7 +225,9 @@ class _Builder:
         if not lo <= len(node.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
             raise FormulaError(f"{name} takes {want} argument(s), got {len(node.args)}")
-        return _CALLABLE[name](*[self.build(a) for a in node.args])
+        result = _CALLABLE[name](*[self.build(a) for a in node.args])
+        _check_expansion(result)
+        return result
 
 
 def _check_power(base: Any, exponent: Any) -> None:
@@ -217,11 +237,67 @@ def _check_power(base: Any, exponent: Any) -> None:
     size = abs(complex(sympy.N(exponent, 15)))
     if size > _MAX_EXPONENT:
         raise FormulaError(f"the exponent {exponent} is too large (at most {_MAX_EXPONENT})")
+    if isinstance(base, sympy.Add) and not base.is_number and size > _MAX_SUM_EXPONENT:
+        raise FormulaError(f"the exponent {exponent} of the sum {base} is too large to "
+                           f"multiply out (at most {_MAX_SUM_EXPONENT} for a sum)")
     if isinstance(base, sympy.Rational):
         bits = max(int(base.p).bit_length(), int(base.q).bit_length())
         if bits * size > _MAX_BITS:
             raise FormulaError(f"a power with exponent {exponent} gives a number too large "
                                "to work with")
+
+
+def _expanded_terms(expr: Any, cache: dict) -> int:
+    """An upper estimate of the number of terms of ``expand(expr)``.
+
+    A sum has the terms of its parts, a product their product, and a power n of a sum of
+    k terms C(n + k − 1, k − 1) (the multinomial count); everything else is one term.
+    """
+    found = cache.get(expr)
+    if found is not None:
+        return found
+    if isinstance(expr, sympy.Add):
+        count = sum(_expanded_terms(a, cache) for a in expr.args)
+    elif isinstance(expr, sympy.Mul):
+        count = 1
+        for a in expr.args:
+            count *= _expanded_terms(a, cache)
+            if count > _MAX_TERMS:
+                break
+    elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
+        k = _expanded_terms(expr.base, cache)
+        n = abs(int(expr.exp))
+        count = 1 if k == 1 else math.comb(min(n, 10_000) + k - 1, k - 1)
+    else:
+        count = 1
+    cache[expr] = count
+    return count
+
+
+def _tower_height(expr: Any) -> int:
+    """How deeply powers with non-constant exponents (and exp) nest in ``expr``."""
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return 0
+    inner = max(_tower_height(a) for a in expr.args)
+    symbolic_power = (isinstance(expr, sympy.Pow) and not expr.exp.is_number) or isinstance(
+        expr, sympy.exp)
+    return inner + 1 if symbolic_power else inner
+
+
+def _check_expansion(expr: Any) -> None:
+    """Refuse formulas whose comparison would multiply out too many terms or towers."""
+    terms = _expanded_terms(expr, {})
+    if terms > _MAX_TERMS:
+        raise FormulaError(
+            f"the formula is too large to work with: multiplied out it has more than "
+            f"{_MAX_TERMS} terms (at least {min(terms, 10**12)}); a gradient formula is "
+            "usually much shorter — check the exponents"
+        )
+    if _tower_height(expr) > _MAX_TOWER:
+        raise FormulaError(
+            f"the formula nests powers with variable exponents (or exp) more than "
+            f"{_MAX_TOWER} deep, which is too large to work with"
+        )
 
 
 def _small(value: Any) -> Any:
@@ -230,6 +306,60 @@ def _small(value: Any) -> Any:
             int(value.p).bit_length(), int(value.q).bit_length()) > _MAX_BITS:
         raise FormulaError("a number in the formula is too large")
     return value
+
+
+_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def _check_brackets(formula: str) -> None:
+    """Name the first unbalanced parenthesis (with its position, counted from 1)."""
+    stack: list[tuple[str, int]] = []
+    for position, char in enumerate(formula, start=1):
+        if char in "([{":
+            stack.append((char, position))
+        elif char in _CLOSING:
+            if not stack:
+                raise FormulaError(f"unbalanced parenthesis: the {char!r} at position "
+                                   f"{position} closes nothing")
+            opener, where = stack.pop()
+            if opener != _CLOSING[char]:
+                raise FormulaError(f"unbalanced parenthesis: the {opener!r} at position "
+                                   f"{where} is closed by {char!r} at position {position}")
+    if stack:
+        opener, where = stack[-1]
+        raise FormulaError(f"unbalanced parenthesis: the {opener!r} at position {where} is "
+                           "never closed")
+
+
+class _TimeLimit:
+    """Stop a SymPy computation after ``seconds`` with a FormulaError (main thread only:
+    the alarm signal is the one way to interrupt pure-Python work; elsewhere no limit)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.active = False
+
+    def __enter__(self) -> _TimeLimit:
+        import signal
+        import threading
+
+        if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                and signal.getitimer(signal.ITIMER_REAL)[0] == 0):
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.active = True
+        return self
+
+    def _expired(self, signum: int, frame: Any) -> None:
+        raise FormulaError(f"the formula took longer than {self.seconds:g} s to check; it is "
+                           "too large to work with (simplify it, or check smaller shapes)")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 def _parse(formula: str, variables: dict[str, sympy.Symbol]) -> Any:
@@ -244,6 +374,7 @@ def _parse(formula: str, variables: dict[str, sympy.Symbol]) -> Any:
                            f"{_MAX_LENGTH})")
     if not formula.strip():
         raise FormulaError("the formula is empty")
+    _check_brackets(formula)
     text = _tokens(formula, {**_CONSTANTS, **variables})
     try:
         tree = ast.parse(text, mode="eval")
@@ -277,6 +408,8 @@ def check_formula(formula: str, fn: Callable[..., Tensor] | Any, *shapes: Any,
     """
     if not isinstance(formula, str):
         raise TypeError(f"check_formula: 'formula' must be a string, got {type(formula).__name__}")
+    if not isinstance(wrt, str):
+        raise TypeError(f"check_formula: 'wrt' must be a string such as 'x_0', got {wrt!r}")
     if callable(fn):
         if not shapes:
             raise ValueError("check_formula: give the input shapes, e.g. "
@@ -302,7 +435,8 @@ def check_formula(formula: str, fn: Callable[..., Tensor] | Any, *shapes: Any,
         variables = {s.name: s for s in expected.free_symbols}
         wrt = ""
     try:
-        student = _parse(formula, variables)
+        with _TimeLimit(_MAX_SECONDS):
+            student = _parse(formula, variables)
     except FormulaError as exc:
         return FormulaReport(formula, wrt, "invalid", expected, message=str(exc))
     except (TypeError, ValueError, ArithmeticError, RecursionError) as exc:
@@ -310,7 +444,10 @@ def check_formula(formula: str, fn: Callable[..., Tensor] | Any, *shapes: Any,
         return FormulaReport(formula, wrt, "invalid", expected,
                              message=f"SymPy cannot build it ({type(exc).__name__}: {exc})")
     try:
-        result = compare(student, expected)
+        with _TimeLimit(_MAX_SECONDS):
+            result = compare(student, expected)
+    except FormulaError as exc:
+        return FormulaReport(formula, wrt, "invalid", expected, student, message=str(exc))
     except (TypeError, ValueError, ArithmeticError) as exc:
         return FormulaReport(formula, wrt, "invalid", expected, student,
                              message=f"cannot be compared with the gradient "

@@ -40,12 +40,14 @@ def check_size(shapes: Sequence[tuple[int, ...]], where: str, limit: int = MAX_E
 
 
 def _as_shape(shape: Any, where: str) -> tuple[int, ...]:
-    if isinstance(shape, numbers.Integral):
+    # Entries must be ints: int(2.5) is 2, and a check "proved" on shape (2,) would be
+    # reported for the (2.5,) the user typed.
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (int(shape),)
-    try:
-        out = tuple(int(s) for s in shape)
-    except TypeError as exc:
-        raise TypeError(f"{where}: expected a shape (a tuple of ints), got {shape!r}") from exc
+    if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{where}: expected a shape (a tuple of ints), got {shape!r}")
+    out = tuple(int(s) for s in shape)
     if any(s < 0 for s in out):
         raise ValueError(f"{where}: shape entries must be non-negative, got {out}")
     return out

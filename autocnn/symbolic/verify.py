@@ -26,7 +26,7 @@ import sympy
 
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
-from autocnn.symbolic.compare import compare, normalize_steps
+from autocnn.symbolic.compare import compare, is_nonfinite, normalize_steps
 from autocnn.symbolic.tensors import (
     _as_shape,
     check_size,
@@ -54,6 +54,8 @@ class Mismatch:
     def __str__(self) -> str:
         text = (f"  d/d{self.input}{index_name(self.index)}: engine {self.engine}  "
                 f"≠  expected {self.expected}")
+        if is_nonfinite(self.engine) or is_nonfinite(self.expected):
+            text += "  (non-finite: nan or an infinity never counts as agreement)"
         if self.point:
             shown = ", ".join(f"{k}={v}" for k, v in list(self.point.items())[:6])
             more = ", …" if len(self.point) > 6 else ""
@@ -121,6 +123,9 @@ def verify(fn: Callable[..., Tensor], *shapes: Any, names: str | None = None) ->
     under ``no_grad`` and compares with ``sympy.diff`` at an exact rational point. See
     "Comparisons and max on symbolic tensors" in docs/api/symbolic.md.
     """
+    if not callable(fn):
+        raise TypeError(f"symbolic.verify: 'fn' must be a function of tensors, got "
+                        f"{type(fn).__name__} {fn!r:.60}")
     if not shapes:
         raise TypeError("symbolic.verify: give at least one input shape, e.g. verify(f, (2, 3))")
     shapes_t = [_as_shape(s, "symbolic.verify") for s in shapes]
@@ -206,6 +211,9 @@ def exact_gradcheck(fn: Callable[..., Tensor], *inputs: Any) -> ExactGradcheckRe
     an exact random upstream U is compared with the derivative SymPy takes of the same
     forward formula, at the same point, with ``==`` — no tolerance.
     """
+    if not callable(fn):
+        raise TypeError(f"symbolic.exact_gradcheck: 'fn' must be a function of tensors, got "
+                        f"{type(fn).__name__} {fn!r:.60}")
     if not inputs:
         raise TypeError("symbolic.exact_gradcheck: give at least one input")
     values = [entries(exact(v, requires_grad=False)) for v in inputs]
@@ -232,6 +240,8 @@ def exact_gradcheck(fn: Callable[..., Tensor], *inputs: Any) -> ExactGradcheckRe
             expected = sympy.nsimplify(expected) if expected.has(sympy.Float) else expected
             report.checked += 1
             engine = normalize_steps(got[idx])
-            if sympy.expand(engine - expected) != 0:
+            # nan − nan is nan, not 0: a non-finite entry fails even against itself
+            if (is_nonfinite(engine) or is_nonfinite(expected)
+                    or sympy.expand(engine - expected) != 0):
                 report.mismatches.append(Mismatch(letter, idx, engine, expected))
     return report

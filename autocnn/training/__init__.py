@@ -9,6 +9,10 @@ The package is split by concern so that the loop a student reads stays short:
 | ``progress`` | ``ProgressBar`` |
 | ``history`` | ``EpochRecord``, ``History`` (CSV / JSON) |
 | ``plots`` | ``plot_history``, ``plot_filters``, ``plot_feature_maps`` |
+| ``control`` | the schedule, early stopping, Ctrl-C handling of ``fit`` |
+| ``checkpoint``, ``run_folder`` | checkpoint files and the folder ``fit`` resumes from |
+| ``live`` | ``fit(..., live=True)``: a figure redrawn in a notebook |
+| ``lr_find`` | ``lr_find``: the learning-rate range test |
 
 Model files (``save_model``, ``load_model``) live in ``autocnn.model_files`` and BLAS thread
 control (``limit_blas_threads``) in ``autocnn.perf``; both stay importable from here. The
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from autocnn.model_files import load_model, metadata_path, read_metadata, save_model
 from autocnn.perf import limit_blas_threads
+from autocnn.training.checkpoint import CheckpointError, read_checkpoint
 from autocnn.training.history import EpochRecord, History
 from autocnn.training.loop import (
     LossFn,
@@ -35,6 +40,7 @@ from autocnn.training.plots import first_conv, plot_feature_maps, plot_filters, 
 from autocnn.training.progress import ProgressBar
 
 __all__ = [
+    "CheckpointError",
     "EpochRecord",
     "History",
     "LossFn",
@@ -53,6 +59,7 @@ __all__ = [
     "plot_filters",
     "plot_history",
     "predict",
+    "read_checkpoint",
     "read_metadata",
     "save_model",
     "train_epoch",

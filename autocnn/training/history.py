@@ -35,6 +35,10 @@ class History:
     """The ``EpochRecord`` of every epoch of a ``fit``, in order."""
 
     records: list[EpochRecord] = field(default_factory=list)
+    #: why the run ended before its last epoch: None, "early" (patience) or "interrupted"
+    stopped: str | None = None
+    #: the epoch with the lowest monitored loss (test loss, else training loss); 0 if none
+    best_epoch: int = 0
 
     def __len__(self) -> int:
         return len(self.records)

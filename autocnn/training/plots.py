@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from autocnn.autograd.grad_mode import no_grad
-from autocnn.autograd.tensor import Tensor
 from autocnn.training.history import History
+
+# The filter and feature-map pictures follow the drawing rules of autocnn.viz.plots (one
+# signed scale per figure with a colourbar, no lone panel); they live there.
+from autocnn.viz.plots import first_conv, plot_feature_maps, plot_filters  # noqa: F401
 
 
 def _pyplot() -> Any:
@@ -52,56 +51,3 @@ def plot_history(history: History, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def first_conv(model: Any) -> Any:
-    """The first ``nn.Conv2d`` of ``model`` (in ``modules()`` order), or ``None``."""
-    from autocnn.nn import Conv2d
-
-    return next((m for m in model.modules() if isinstance(m, Conv2d)), None)
-
-
-def _grid(maps: np.ndarray, titles: Iterable[str], path: str | os.PathLike, suptitle: str,
-          cmap: str, symmetric: bool = False) -> Path:
-    plt = _pyplot()
-    titles = list(titles)
-    n = len(maps)
-    cols = min(n, 8)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.5 * rows + 0.4), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < n:
-            # signed weights: white is 0, red positive, blue negative, on one common scale
-            limit = float(np.abs(maps).max()) or 1.0
-            scale = {"vmin": -limit, "vmax": limit} if symmetric else {}
-            ax.imshow(maps[i], cmap=cmap, interpolation="nearest", **scale)
-            ax.set_title(titles[i], fontsize=7)
-    fig.suptitle(suptitle, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
-
-
-def plot_filters(model: Any, path: str | os.PathLike) -> Path:
-    """Save the filters of the model's first convolution (input channel 0) as an image grid."""
-    conv = first_conv(model)
-    if conv is None:
-        raise ValueError("plot_filters: the model has no Conv2d layer to draw")
-    weights = conv.weight.data[:, 0]
-    return _grid(weights, [f"filter {i}" for i in range(len(weights))], path,
-                 "learned 3×3 filters of the first convolution" if weights.shape[-1] == 3
-                 else "learned filters of the first convolution", "RdBu_r", symmetric=True)
-
-
-def plot_feature_maps(model: Any, image: np.ndarray, path: str | os.PathLike,
-                      title: str = "") -> Path:
-    """Save the input image and the feature maps (after the first convolution) it produces."""
-    conv = first_conv(model)
-    if conv is None:
-        raise ValueError("plot_feature_maps: the model has no Conv2d layer to draw")
-    image = np.asarray(image, dtype=np.float32)
-    with no_grad():
-        maps = conv(Tensor(image[None])).data[0]
-    panels = np.concatenate([image[:1], maps])
-    names = ["input" + (f" ({title})" if title else "")] + [f"map {i}" for i in range(len(maps))]
-    return _grid(panels, names, path, "one test image and its feature maps", "viridis")

@@ -71,14 +71,12 @@ def _symbolic_rule(cls: type, n_inputs: int) -> tuple[list, sympy.Expr, tuple]:
     import sympy  # only when a picture asks for derivatives: importing SymPy takes ~0.3 s
 
     symbols = [sympy.Symbol(f"_in{i}") for i in range(n_inputs)]
-    inputs = [Tensor._constant(np.array([s], dtype=object)) for s in symbols]
-    for t in inputs:
-        t._requires_grad = True
+    inputs = [Tensor(np.array([s], dtype=object), requires_grad=True) for s in symbols]
     out = cls.apply(*inputs)
     if out.data.shape != (1,):  # not elementwise (a dot product, a reduction...)
         raise ValueError(f"{cls.__name__} is not elementwise")
     node = out.grad_fn
-    one = Tensor._constant(np.array([sympy.Integer(1)], dtype=object))
+    one = Tensor.constant(np.array([sympy.Integer(1)], dtype=object))
     with no_grad():
         grads = cls.backward(node, one)
     if not isinstance(grads, tuple):

@@ -22,7 +22,7 @@ import numpy as np
 
 from autocnn.autograd import hooks
 from autocnn.autograd.engine import run_backward
-from autocnn.autograd.function import FREED, Function, Saved
+from autocnn.autograd.function import Function
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.walk import Graph
@@ -36,12 +36,7 @@ def known_values(graph: Graph, extra: dict[int, Tensor] | None = None) -> dict[i
     """
     values: dict[int, np.ndarray] = {id(graph.output.grad_fn): graph.output.data}
     for node in graph.nodes:
-        saved = node._saved
-        if not saved or saved is FREED:
-            continue
-        for entry in saved:
-            if not isinstance(entry, Saved):
-                continue
+        for entry in node.saved:
             value, origin = entry.value, entry.origin
             if not isinstance(value, np.ndarray):
                 continue
@@ -56,7 +51,7 @@ def known_values(graph: Graph, extra: dict[int, Tensor] | None = None) -> dict[i
 
 def graph_is_freed(graph: Graph) -> bool:
     """True when a backward without ``retain_graph`` already released saved values."""
-    return any(node._saved is FREED for node in graph.nodes)
+    return any(node.freed for node in graph.nodes)
 
 
 @dataclass
@@ -146,7 +141,7 @@ def trace_backward(graph: Graph, grad_output: Any = None) -> BackwardTrace:
     recorder = type("Recorder", (), {"after_node": staticmethod(after_node)})()
     with no_grad(), hooks.add_observer(recorder):
         run_backward(
-            [out], [Tensor._constant(seed)], retain_graph=True, create_graph=False,
+            [out], [Tensor.constant(seed)], retain_graph=True, create_graph=False,
             targets=list(graph.leaves),
         )
     return trace
