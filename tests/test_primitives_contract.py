@@ -38,6 +38,7 @@ EXAMPLES = {
     "Erf": (lambda x: ops.Erf.apply(x), [(3,)], "any"),
     "Sum": (lambda x: ops.Sum.apply(x, axis=(1,)), [(2, 3)], "any"),
     "Max": (lambda x: ops.Max.apply(x, axis=(1,)), [(2, 3)], "distinct"),
+    "Min": (lambda x: ops.Min.apply(x, axis=(1,)), [(2, 3)], "distinct"),
     "Reshape": (lambda x: ops.Reshape.apply(x, shape=(3, 2)), [(2, 3)], "any"),
     "Transpose": (lambda x: ops.Transpose.apply(x, axes=(1, 0)), [(2, 3)], "any"),
     "BroadcastTo": (lambda x: ops.BroadcastTo.apply(x, shape=(2, 3)), [(1, 3)], "any"),

@@ -26,6 +26,20 @@ def _drop_axes(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]
     return tuple(s for i, s in enumerate(shape) if i not in axis)
 
 
+def _accumulator(dtype: np.dtype) -> type | None:
+    """The dtype a sum of ``dtype`` entries accumulates in (None: NumPy's own).
+
+    NOTE: float16 sums accumulate in float32, as PyTorch's do (a float16 accumulator stops
+    growing at 2048 + 1 and overflows at 65504); the result is rounded back once. Bool and
+    small integer sums are int64 as in PyTorch (NumPy would give uint64 for uint8).
+    """
+    if dtype == np.float16:
+        return np.float32
+    if dtype.kind in "bu" or (dtype.kind == "i" and dtype.itemsize < 8):
+        return np.int64
+    return None
+
+
 class Sum(Function):
     """y = Σ_axis x;  dL/dx = dL/dy broadcast back over the summed axes"""
 
@@ -34,17 +48,11 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
-        if x.dtype == np.float16:
-            # NOTE: float16 sums accumulate in float32, as PyTorch's do (a float16
-            # accumulator stops growing at 2048 + 1 and overflows at 65504); the result is
-            # rounded back to float16 once.
-            with np.errstate(over="ignore"):  # a true sum above 65504 is inf, as PyTorch's
-                return np.sum(x, axis=axis, keepdims=keepdims,
-                              dtype=np.float32).astype(np.float16)
-        if x.dtype.kind in "bu" or (x.dtype.kind == "i" and x.dtype.itemsize < 8):
-            # bool and small integer sums are int64 as in PyTorch (NumPy: uint8 → uint64)
-            return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        acc = _accumulator(x.dtype)
+        if x.dtype == np.float16:  # a true sum above 65504 is inf, as PyTorch's
+            with np.errstate(over="ignore"):
+                return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc).astype(np.float16)
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc)
 
     @staticmethod
     def backward(ctx, grad):
