@@ -221,7 +221,7 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     assert main(["train", *SMALL, "--seed", "4", "--out", str(previous_run)]) == 0
     names = sorted(p.name for p in previous_run.iterdir())
     assert names == ["metrics.csv", "metrics.json", "model.json", "model.npz", "notes.txt",
-                     "sub"]
+                     "report.html", "sub"]
     assert (previous_run / "sub" / "a.txt").read_text() == "kept"
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 
