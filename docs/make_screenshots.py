@@ -6,7 +6,8 @@ Trains the default run (the seed CNN on shapes, as `autocnn train` does), writes
 report.html and an explain.html of four test images into a temporary folder, opens each
 in headless Chromium (Selenium with the system chromedriver, as the page tests do) and
 saves screenshots: the report's top and its feature maps, and the explainer with one
-feature-map entry clicked (the formula view), then in gradients mode with Grad-CAM. Needs /usr/bin/chromium and /usr/bin/chromedriver.
+feature-map entry clicked (the formula view), then in gradients mode with Grad-CAM.
+Needs /usr/bin/chromium and /usr/bin/chromedriver.
 """
 
 from __future__ import annotations

@@ -459,7 +459,9 @@
     var fn = FORMULAS[L.type];
     if (!fn || !DATA.images[state.image].inputs[L.path]) {
       var v = at(imageArr(state.image, "acts", L.path), idx);
-      formula.appendChild(el("p", { text: L.type + " rearranges or passes on its input; this entry is " + fmt(v) + "." }));
+      var how = L.type === "Flatten" ? "Flatten only rearranges its input into one row"
+        : "The formula view does not write out " + L.type + " layers";
+      formula.appendChild(el("p", { text: how + "; this entry is " + fmt(v) + "." }));
       return;
     }
     fn(L, sel.li, idx).forEach(function (e) { formula.appendChild(e); });
