@@ -85,6 +85,7 @@ class Options:
 
 
 def check_options(opts: Options) -> None:
+    """Refuse options no picture can be drawn with (``ValueError`` naming the option)."""
     if opts.rankdir not in ("TB", "BT", "LR", "RL"):
         raise ValueError(
             f"to_dot: rankdir must be one of 'TB', 'BT', 'LR', 'RL', got {opts.rankdir!r}"
