@@ -220,8 +220,9 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     (previous_run / "curves.png").write_bytes(b"an output of an earlier run")
     assert main(["train", *SMALL, "--seed", "4", "--out", str(previous_run)]) == 0
     names = sorted(p.name for p in previous_run.iterdir())
-    assert names == ["metrics.csv", "metrics.json", "model.json", "model.npz", "notes.txt",
-                     "report.html", "sub"]
+    # checkpoints/: the run's checkpoint folder (trainer); report.html: the run's page (pages)
+    assert names == ["checkpoints", "metrics.csv", "metrics.json", "model.json", "model.npz",
+                     "notes.txt", "report.html", "sub"]
     assert (previous_run / "sub" / "a.txt").read_text() == "kept"
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 

@@ -177,3 +177,16 @@ def test_bad_index_and_target_name_the_shape_and_range():
         explain.saliency(model, _image(), target=7)
     with pytest.raises(ValueError, match="method"):
         explain.saliency(model, _image(), method="guided")
+
+
+def test_other_activations_are_explained_by_applying_them_to_the_entry():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, dtype=np.float64), nn.LeakyReLU(0.1), nn.GELU(),
+                          nn.SiLU(), nn.Identity())
+    img = np.random.default_rng(7).standard_normal((1, 5, 5))
+    acts = explain.activations(model, img)
+    for layer in ("1", "2", "3", "4"):
+        for idx in np.ndindex(*acts[layer].shape):
+            e = explain.explain_output(model, img, layer, idx)
+            assert e.result == acts[layer][idx] and e.x == acts[str(int(layer) - 1)][idx]
+    assert explain.explain_output(model, img, "1", (1, 2, 2)).formula.startswith(
+        "LeakyReLU(negative_slope=0.1)(x)")

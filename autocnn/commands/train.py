@@ -91,10 +91,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--augment", default=None, metavar="SPEC",
                         help="augment training batches, e.g. shift:2,flip or crop:4 "
                         "(see docs/training.md)")
-    parser.add_argument("--schedule", default="cosine",
+    parser.add_argument("--schedule", default="cosine", metavar="NAME",
                         help="learning-rate schedule: constant, cosine (default), step, "
                         "onecycle, warmup")
-    parser.add_argument("--patience", type=int, default=None,
+    parser.add_argument("--patience", type=int, default=None, metavar="N",
                         help="stop when the test loss has not improved for N epochs")
     parser.add_argument("--keep", default="last", choices=("last", "best"),
                         help="the model written: the last epoch's (default) or the best "
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
     schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
-    checkpoints = checkpoint_folder(args, out)
+    checkpoints, remember_settings = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
           + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
         history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
                       batch_size=args.batch_size, lr_schedule=schedule,
                       checkpoint_dir=checkpoints, resume=args.resume is not None,
-                      keep=args.keep, patience=args.patience,
+                      keep=args.keep, patience=args.patience, on_epoch=remember_settings,
                       monitor=diagnosis.monitor if diagnosis else None)
     except FloatingPointError as exc:
         if diagnosis is not None:  # the failed run's diagnosis says why it failed

@@ -55,19 +55,22 @@ def prepare_resume(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def checkpoint_folder(args: argparse.Namespace, out: Path) -> Path:
-    """``--checkpoint-dir`` or ``OUT/checkpoints``, with this run's settings in ``run.json``."""
+def checkpoint_folder(args: argparse.Namespace, out: Path) -> tuple[Path, Any]:
+    """``--checkpoint-dir`` or ``OUT/checkpoints``, and an ``on_epoch`` for ``fit``.
+
+    The ``on_epoch`` function writes this run's settings to ``run.json`` beside the first
+    checkpoint (so a run that fails in its first epoch leaves nothing behind).
+    """
     from autocnn.files import atomic_write
 
     folder = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoints"
-    if args.resume is None:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"cannot create the checkpoint folder {folder}: {exc}") from exc
-        settings = {key: getattr(args, key, None) for key in RUN_SETTINGS}
-        atomic_write(folder / RUN_FILE, json.dumps(settings, indent=2) + "\n")
-    return folder
+    settings = {key: getattr(args, key, None) for key in RUN_SETTINGS}
+
+    def remember_settings(record: Any) -> None:
+        if args.resume is None and record.epoch == 1:
+            atomic_write(folder / RUN_FILE, json.dumps(settings, indent=2) + "\n")
+
+    return folder, remember_settings
 
 
 def make_loader(train: Any, args: argparse.Namespace) -> Any:

@@ -23,8 +23,8 @@ Files, one idea each: ``recording.py`` (hooks, activations and their gradients),
 ``adversarial.py`` (fgsm, fooling images), ``visualise_class.py`` (class_visualisation),
 ``pictures.py`` (matplotlib figures);
 ``_inputs.py`` and ``_results.py`` hold the shared checks and the JSON conversion.
-``page.py`` (the HTML page: ``page``, ``show``) belongs to the pages work and is loaded
-lazily when present.
+``page.py`` (the HTML page: ``page``, ``show``, with its ``assets/``) is exported when
+present.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from autocnn.explain.gradient_terms import GradExplanation, GradTerm, explain_gr
 from autocnn.explain.recording import activation_grads, activations
 from autocnn.explain.saliency import saliency
 
-#: names loaded on first use: matplotlib figures, and the HTML page (when page.py exists)
+#: names loaded on first use (the pictures import matplotlib)
 _LAZY = {
     "shapes": "autocnn.explain.shape_chain", "ShapeReport": "autocnn.explain.shape_chain",
     "fgsm": "autocnn.explain.adversarial", "fooling_image": "autocnn.explain.adversarial",
@@ -57,7 +57,6 @@ _LAZY = {
     "plot_activations": "autocnn.explain.pictures", "plot_saliency": "autocnn.explain.pictures",
     "plot_grad_cam": "autocnn.explain.pictures",
     "plot_explain_output": "autocnn.explain.pictures",
-    "page": "autocnn.explain.page", "show": "autocnn.explain.page",
 }
 
 
@@ -83,3 +82,12 @@ __all__ = [
     "activation_grads", "activations", "explain_grad", "explain_output", "grad_cam",
     "saliency",
 ]
+
+# The HTML page (``page``, ``show``) when page.py exists. Imported here rather than on
+# first use: importing the submodule ``autocnn.explain.page`` binds the package attribute
+# ``page`` to that module, so a lazy name would turn into a module after anyone imported
+# the file directly; bound here, after the submodule, the name stays the function.
+if importlib.util.find_spec("autocnn.explain.page") is not None:
+    from autocnn.explain.page import page, show
+
+    __all__ += ["page", "show"]

@@ -9,7 +9,8 @@ result holds every operand of the formula that made it:
 - ``MaxPool2d`` / ``AvgPool2d`` (c, i, j): the window and which input won (max) or the mean;
 - ``BatchNorm1d/2d`` (c, ...): x, the running mean and variance, ε, the normalised value
   x̂ = (x − μ)/√(σ² + ε), γ, β and γ·x̂ + β;
-- ``ReLU``, ``Sigmoid``, ``Tanh``, ``Flatten``, ``Dropout`` (eval): the input entry it came from.
+- ``ReLU``, ``Sigmoid``, ``Tanh``, ``Flatten``, ``Dropout`` (eval) and the other activations
+  (``LeakyReLU``, ``GELU``, ...): the input entry it came from and the function applied.
 
 ``value`` is what the model computed; ``result`` is the formula evaluated on the operands.
 They agree to float round-off; with ``exact=True`` every operand is the exact rational the
@@ -286,7 +287,8 @@ def _element(x, module, index, common, exact):
         xv = _exactify(x[source], exact)
         formula = f"input{list(source)} moved to position {list(index)} = {_num(xv)}"
         return ElementExplanation(**common, result=xv, formula=formula, source=source, x=xv)
-    text, fn = _ELEMENTWISE[name]
+    # any other elementwise layer: apply that module itself to the one entry
+    text, fn = _ELEMENTWISE.get(name, (f"{module!r}(x)", module))
     xv = _exactify(x[index], exact)
     if fn is None:
         result = xv
@@ -299,8 +301,11 @@ def _element(x, module, index, common, exact):
     return ElementExplanation(**common, result=result, formula=formula, source=index, x=xv)
 
 
+#: activations applied entry by entry: explained by applying the module to the one entry
+_MODULE_ELEMENTWISE = ("LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Identity")
+
 SUPPORTED = ("Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
-             "ReLU", "Sigmoid", "Tanh", "Flatten", "Dropout")
+             "ReLU", "Sigmoid", "Tanh", "Flatten", "Dropout", *_MODULE_ELEMENTWISE)
 
 
 def explain_output(model: Module, image: Any, layer: str, index: Any, exact: bool = False

@@ -24,6 +24,7 @@ from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.explain._inputs import as_batch, check_model, evaluating, find_layer
 from autocnn.explain.formula import (
+    BatchNormExplanation,
     ConvExplanation,
     LinearExplanation,
     PoolExplanation,
@@ -200,11 +201,18 @@ def plot_explain_output(model: Module, image: Any, path: str | os.PathLike, laye
                      note=check)
     if isinstance(e, PoolExplanation):
         return _pool_picture(e, where, check, path)
+    lines = [where, e.formula]
+    if isinstance(e, BatchNormExplanation):
+        lines.append(f"normalised x̂ = (x − μ)/√(σ² + ε) = {float(e.normalised):.4g}, "
+                     f"then scaled by γ = {float(e.gamma):.4g} and shifted by "
+                     f"β = {float(e.beta):.4g}")
+        lines.append("μ and σ² are the running statistics (evaluation mode)")
+    lines.append(check)
     plt = pyplot()
-    fig = plt.figure(figsize=(7.5, 1.6))
-    fig.text(0.03, 0.62, f"{where}", fontsize=10)
-    fig.text(0.03, 0.36, e.formula, fontsize=9)
-    fig.text(0.03, 0.12, check, fontsize=9)
+    fig = plt.figure(figsize=(8.0, 0.35 * len(lines) + 0.3))
+    for k, line in enumerate(lines):
+        fig.text(0.03, 1 - (k + 1) / (len(lines) + 0.6), line,
+                 fontsize=10 if k == 0 else 8.5)
     return save_figure(fig, path)
 
 
