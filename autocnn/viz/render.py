@@ -15,6 +15,7 @@ from typing import Any
 import graphviz
 
 from autocnn.autograd.tensor import Tensor
+from autocnn.files import atomic_write
 from autocnn.viz.dot import to_dot
 from autocnn.viz.graphviz_tool import INSTALL_HINT, dot_available
 
@@ -69,13 +70,13 @@ def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "sv
     out = target_path(path, fmt, where)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        out.write_text(picture.source, encoding="utf-8")
+        atomic_write(out, picture.source)
         return out
     try:
         data = picture.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         dot_file = out.with_suffix(".dot")
-        dot_file.write_text(picture.source, encoding="utf-8")
+        atomic_write(dot_file, picture.source)
         print(
             f"{where}: Graphviz's `dot` program was not found, so {out.name} was not "
             f"rendered; wrote the DOT source to {dot_file} instead. To render it, "
@@ -83,7 +84,7 @@ def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "sv
             file=sys.stderr,
         )
         return dot_file
-    out.write_bytes(data)
+    atomic_write(out, data)
     return out
 
 
