@@ -1,12 +1,13 @@
 """Make the screenshots of the two HTML pages shown in docs/getting-started.md.
 
-    python docs/make_screenshots.py            # writes docs/img/report.png, explain.png
+    python docs/make_screenshots.py            # writes docs/img/*.png
 
 Trains the default run (the seed CNN on shapes, as `autocnn train` does), writes its
 report.html and an explain.html of four test images into a temporary folder, opens each
 in headless Chromium (Selenium with the system chromedriver, as the page tests do) and
-saves a screenshot: the report's top, and the explainer with one feature-map entry
-clicked so the formula view shows. Needs /usr/bin/chromium and /usr/bin/chromedriver.
+saves screenshots: the report's top and its feature maps, and the explainer with one
+feature-map entry clicked (the formula view), then in gradients mode with Grad-CAM.
+Needs /usr/bin/chromium and /usr/bin/chromedriver.
 """
 
 from __future__ import annotations
@@ -60,9 +61,17 @@ def main() -> int:
             ActionChains(driver).move_to_element_with_offset(canvas, 3, 3).click().perform()
             time.sleep(0.2)
             driver.save_screenshot(str(out / "explain.png"))
+            driver.find_element(By.ID, "mode-grads").click()
+            driver.find_element(By.ID, "overlay-gradcam").click()
+            canvas = driver.find_element(
+                By.CSS_SELECTOR, 'canvas.map[data-layer="0"][data-channel="3"]')
+            ActionChains(driver).move_to_element_with_offset(canvas, 3, 3).click().perform()
+            time.sleep(0.2)
+            driver.save_screenshot(str(out / "explain-gradients.png"))
         finally:
             driver.quit()
-    for name in ("report.png", "report-feature-maps.png", "explain.png"):
+    for name in ("report.png", "report-feature-maps.png", "explain.png",
+                 "explain-gradients.png"):
         print(f"wrote {out / name}")
     return 0
 

@@ -37,11 +37,10 @@ for row in parameter_rows(model):  # what the report's parameter table says
     print(f"{row['path']:>2} {row['type']:<12} {row['formula']}")
 
 report = write_report("report.html", model, history, test, {"epochs": len(history)})
-print(f"wrote {report} ({report.stat().st_size // 1000} kB): open it in a browser")
-if hasattr(explain, "activations"):  # the explain core (autocnn.explain) is installed
-    page = explain.page(model, test.images[:4], "explain.html", labels=test.labels[:4],
-                        classes=test.classes)
-    print(f"wrote {page} ({page.stat().st_size // 1000} kB): click any feature-map entry")
+page = explain.page(model, test.images[:4], "explain.html", labels=test.labels[:4],
+                    classes=test.classes)
+print(f"wrote {report} ({report.stat().st_size // 1000} kB) and {page} "
+      f"({page.stat().st_size // 1000} kB): open them in a browser, click a feature map")
 
 out, tensors = viz.expression_graph("tanh(a*b + c)")  # micrograd's example, a=2 b=-3 c=10
 picture = viz.to_dot(out, tensors, show_values=True, show_grads=True, derivatives=True,

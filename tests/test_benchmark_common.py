@@ -26,9 +26,13 @@ def test_interleave_calls_every_case_once_per_repeat_in_rotating_order() -> None
     assert warmup == ["a", "b"] and timed == ["a", "b", "b", "a", "a", "b", "b", "a"]
 
 
-def test_min_seconds_adds_repeats_for_fast_cases_and_caps_them() -> None:
+def test_min_seconds_adds_repeats_for_fast_cases_and_caps_them(monkeypatch) -> None:
+    # a fake clock: each call of fast() takes exactly 2 ms, whatever the machine is doing
+    clock = [0.0]
+    monkeypatch.setattr(common.time, "perf_counter", lambda: clock[0])
+
     def fast() -> None:
-        time.sleep(0.001)
+        clock[0] += 0.002
 
     samples = common.interleave({"x": fast, "y": fast}, repeats=3, warmup=2, collect=False,
                                 min_seconds=0.05)
@@ -82,7 +86,6 @@ def test_survivors_frozen_unfreezes_after_an_error_and_can_be_switched_off() -> 
 
 
 def test_interleave_settles_before_each_call_without_timing_the_pause() -> None:
-    import time
 
     start = time.perf_counter()
     samples = common.interleave({"x": lambda: None, "y": lambda: None}, repeats=3, warmup=0,

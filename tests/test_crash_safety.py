@@ -256,6 +256,7 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     (previous_run / "curves.png").write_bytes(b"an output of an earlier run")
     assert main(["train", *SMALL, "--seed", "4", "--out", str(previous_run)]) == 0
     names = sorted(p.name for p in previous_run.iterdir())
+    # checkpoints/: the run's checkpoint folder (trainer); report.html: the run's page (pages)
     assert names == ["checkpoints", "metrics.csv", "metrics.json", "model.json", "model.npz",
                      "notes.txt", "report.html", "sub"]
     assert "curves.png" not in names  # an output of the earlier run, gone with its folder

@@ -203,3 +203,54 @@ def test_a_converted_model_trains_the_same_for_a_few_steps() -> None:
         topt.step()
     report = check_same(ours, theirs, x)
     assert report, str(report)
+
+
+def test_losses_convert_with_their_options() -> None:
+    rng = np.random.default_rng(6)
+    z, t = rng.standard_normal((4, 3)), np.array([0, 1, 2, 2])
+    ours = nn.CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5]), ignore_index=1,
+                               reduction="sum", label_smoothing=0.1)
+    theirs = to_torch(ours)
+    assert isinstance(theirs, torch.nn.CrossEntropyLoss) and theirs.ignore_index == 1
+    value = ours(ac.tensor(z), t).item()
+    assert theirs(torch.tensor(z), torch.tensor(t)).item() == pytest.approx(value, rel=1e-12)
+    assert from_torch(theirs)(ac.tensor(z), t).item() == pytest.approx(value, rel=1e-12)
+    mse = to_torch(nn.MSELoss(reduction="none"))
+    assert isinstance(mse, torch.nn.MSELoss) and mse.reduction == "none"
+
+
+def test_container_subclasses_that_keep_the_container_forward_convert_as_containers() -> None:
+    class Stage(torch.nn.Sequential):
+        pass
+
+    ours = from_torch(Stage(torch.nn.Linear(2, 2), torch.nn.ReLU()).double())
+    assert type(ours) is nn.Sequential and len(ours) == 2
+    assert check_same(ours, to_torch(ours), np.ones((1, 2)))
+
+
+def test_a_torchvision_style_basic_block_with_in_place_add_comes_across() -> None:
+    class TorchvisionBlock(torch.nn.Module):  # torchvision.models.resnet.BasicBlock's forward
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn1 = torch.nn.BatchNorm2d(c)
+            self.relu = torch.nn.ReLU(inplace=True)
+            self.conv2 = torch.nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn2 = torch.nn.BatchNorm2d(c)
+            self.downsample = None
+            self.stride = 1
+
+        def forward(self, x):
+            identity = x
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            if self.downsample is not None:
+                identity = self.downsample(x)
+            out += identity
+            return self.relu(out)
+
+    theirs = TorchvisionBlock(3).double()
+    ours = from_torch(theirs)
+    assert ours.stride == 1 and ours.downsample is None
+    report = check_same(ours, theirs, np.random.default_rng(7).standard_normal((2, 3, 5, 5)))
+    assert report, str(report)

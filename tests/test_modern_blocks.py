@@ -278,6 +278,12 @@ SYMBOLIC = {
                              [(1, 1, 2, 2)]),
     "max_unpool2d": (lambda x: F.max_unpool2d(x, np.array([[[[0, 3], [9, 14]]]]), 2),
                      [(1, 1, 2, 2)]),
+    "conv_transpose2d_dilation_groups": (
+        lambda x, w: F.conv_transpose2d(x, w, output_padding=1, groups=2, dilation=2),
+        [(1, 2, 2, 2), (2, 1, 2, 1)]),
+    "max_pool_dilation_ceil": (lambda x: F.max_pool2d(x, 2, 1, dilation=2, ceil_mode=True),
+                               [(1, 1, 4, 4)]),
+    "softplus": (lambda x: F.softplus(x, beta=2.0, threshold=1.0), [(2,)]),
     "leaky_relu": (lambda x: F.leaky_relu(x, 0.5), [(3,)]),
     "elu": (lambda x: F.elu(x), [(2,)]),
     "gelu": (lambda x: F.gelu(x), [(2,)]),
@@ -346,3 +352,20 @@ def test_other_bad_options_are_named() -> None:
         F.cross_entropy(ac.zeros(2, 3), np.ones((2, 3)) / 3, ignore_index=0)
     with pytest.raises(ValueError, match="output_size"):
         nn.AdaptiveAvgPool2d(0)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+     [(1, 2, 3, 3), (2, 1, 3, 3)]),
+    (lambda x, w: F.conv2d(x, w, groups=2, padding=1), [(1, 4, 4, 4), (2, 2, 3, 3)]),
+    (lambda x: F.group_norm(x, 2), [(2, 4, 3)]),
+    (lambda x: F.gelu(x) + F.elu(x) + F.softplus(x, 2.0) + F.silu(x), [(5,)]),
+    (lambda x: F.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
+])
+def test_blocks_are_twice_differentiable(fn, shapes) -> None:
+    from autocnn.autograd import gradgradcheck
+
+    rng = np.random.default_rng(11)
+    inputs = [ac.tensor(rng.standard_normal(s), requires_grad=True, dtype=np.float64)
+              for s in shapes]
+    assert gradgradcheck(fn, inputs)

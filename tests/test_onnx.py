@@ -77,9 +77,13 @@ def test_built_in_models_export_with_the_standard_operators(name, tmp_path) -> N
 
 def test_a_float64_model_is_exported_as_float32_and_stays_float64(tmp_path) -> None:
     model = models.build_model("seed", image_size=8).double()
+    model[0].weight.data[0, 0, 0, 0] = 1 / 3  # not a float32 number
+    before = model.state_dict()
     x = np.random.default_rng(2).standard_normal((2, 1, 8, 8))
     export(model, x, tmp_path / "m.onnx")
-    assert model[0].weight.dtype == np.float64
+    assert model.training and model[0].weight.dtype == np.float64
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)  # untouched
     model.eval()
     np.testing.assert_allclose(_run(tmp_path / "m.onnx", x.astype(np.float32)),
                                model(ac.tensor(x)).numpy(), rtol=1e-5, atol=1e-5)

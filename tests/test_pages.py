@@ -184,3 +184,18 @@ def test_in_jupyter_the_page_shows_inline_in_an_iframe(run, monkeypatch) -> None
     assert len(shown) == 1 and shown[0].data.startswith("<iframe srcdoc=")
     doc = html_module.unescape(shown[0].data.split('srcdoc="', 1)[1].split('" style=')[0])
     check_page(doc)
+
+
+@needs_explain
+@pytest.mark.parametrize("name", ["lenet", "resnet_small"])
+def test_the_page_works_for_other_built_in_models(name, tmp_path) -> None:
+    ac.manual_seed(0)
+    model = build_model(name, image_size=12, num_classes=3)
+    images = np.random.default_rng(0).random((2, 1, 12, 12)).astype(np.float32)
+    page = check_page(explain.page(model, images, tmp_path / "e.html").read_text())
+    data = embedded_json(page, "explain-data")
+    convs = [L for L in data["layers"] if L["type"] == "Conv2d"]
+    assert convs and all("weight" in L for L in convs)
+    inputs = data["images"][0]["inputs"]
+    assert all(path in inputs for path in (L["path"] for L in convs))  # every formula has x
+    assert data["gradcam_layer"] == convs[-1]["path"]

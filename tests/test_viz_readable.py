@@ -133,3 +133,18 @@ def test_the_viz_package_has_no_import_cycle() -> None:
         return False
 
     assert [m for m in deps if m != "__init__" and reaches(m, m, {m})] == []
+
+
+def test_frames_of_a_large_graph_can_show_the_neighbourhood_of_each_step() -> None:
+    model, loss = _seed_loss()
+    params = dict(model.named_parameters())
+    whole = viz.backward_frames(loss, params)
+    near = viz.backward_frames(loss, params, around=2)
+    assert len(near) == len(whole)
+    assert near[0].source == whole[0].source  # the forward picture is the whole graph
+    k = 25
+    boxes = [ln for ln in near[k].source.splitlines() if " [label=" in ln and "->" not in ln]
+    assert 2 < len(boxes) < 15 < whole[k].source.count(" [label=")
+    assert f"#{k} " in near[k].source and "#ffb347" in near[k].source  # the step, highlighted
+    with pytest.raises(ValueError, match="around must be None or an int >= 0"):
+        viz.backward_frames(loss, around=-1)

@@ -253,7 +253,8 @@ def _numeric_gradient(gradient: Any, out: Tensor, where: str) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{where}: 'gradient' must be a Tensor, an array or numbers "
                         f"({exc})") from exc
-    ok = arr.dtype.kind in "iuf" or (arr.dtype.kind == "O" and out.data.dtype.kind == "O")
+    ok = arr.dtype.kind in "iuf" or (backend.is_exact_array(arr)
+                                     and backend.is_exact_array(out.data))
     if not ok:
         raise TypeError(
             f"{where}: 'gradient' must hold real numbers, got an array of dtype {arr.dtype} "

@@ -242,10 +242,10 @@ def _rebuild(ctx: Function, entry: Saved) -> Any:
     value, origin, box, version, copy_of = entry
     if box is not None and box[0] != version:
         raise _modified_error(ctx, entry)  # EXTRA: changed in place since it was saved
-    if copy_of is not None and grad_mode.enabled:
-        raise _copy_error(ctx, copy_of)  # EXTRA: a copy cannot carry a second derivative
-    if type(value) is not np.ndarray or origin is None:
-        return value if type(value) is not np.ndarray else Tensor._constant(value)
+    if origin is None:  # a constant, or an array computed in forward
+        if copy_of is not None and grad_mode.enabled:
+            raise _copy_error(ctx, copy_of)  # EXTRA: a copy cannot carry a 2nd derivative
+        return Tensor._constant(value) if type(value) is np.ndarray else value
     if origin is OUTPUT:
         return Tensor._from_node(value, ctx)
     if isinstance(origin, Tensor):  # a leaf: the tensor itself, so double backward reaches it

@@ -6,179 +6,51 @@ and methods run primitives from ``autocnn.ops``; the few that are compositions (
 ``var``, ``sqrt``, ``softmax``, ...) are written here from those primitives, so every one of
 them has a backward without writing one.
 
-Constructors (``tensor``, ``zeros``, ``randn``, ...) live here too. The default floating
-dtype is float32; float64 is kept when given (gradcheck works in float64).
+The class is split by concern into four files, and every name stays importable from
+here: this file (the class: attributes, hooks, conversion, operators, methods),
+``tensor_args.py`` (argument normalisation: dtypes, data, operands, axes, shapes),
+``constructors.py`` (``tensor``, ``zeros``, ``randn``, ...) and ``inplace.py`` (in-place
+methods and version counters, the ``InPlace`` base class). The default floating dtype is
+float32; float64 is kept when given (gradcheck works in float64).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from autocnn import random as _random
 from autocnn.autograd import grad_mode
 from autocnn.autograd import hooks as _hooks
-
-DEFAULT_DTYPE = np.dtype(np.float32)
-
-def _backend() -> Any:
-    """``autocnn.ops.backend``, the one module that knows about exact (SymPy) entries."""
-    return _ops.backend
-
-
-#: dtype kinds a tensor may hold: bool, ints, unsigned ints, floats, and object arrays of
-#: SymPy entries. Complex numbers, datetimes, timedeltas, strings and raw bytes are refused:
-#: no primitive has a rule for them (complex gradients would need a conjugate convention).
-_TENSOR_KINDS = "biufO"
-_KIND_NAMES = {"c": "complex", "M": "datetime", "m": "timedelta", "U": "string",
-               "S": "bytes", "V": "void (raw bytes)"}
-
-
-def _check_kind(dtype: np.dtype, where: str) -> None:
-    if dtype.kind not in _TENSOR_KINDS:
-        kind = _KIND_NAMES.get(dtype.kind, dtype.kind)
-        raise TypeError(
-            f"{where}: tensors hold real numbers (bool, int, uint, float), got {kind} dtype "
-            f"{dtype}"
-        )
-
-
-def check_bool(value: Any, where: str, arg: str) -> bool:
-    """``value`` as a bool, refusing anything that is not one (``"no"`` is not False)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"{where}: '{arg}' must be a bool (True or False), got {value!r}")
+from autocnn.autograd import tensor_args as _args
+from autocnn.autograd.inplace import InPlace
+from autocnn.autograd.tensor_args import (  # noqa: F401  (names importable from here)
+    _COMPARISONS,
+    DEFAULT_DTYPE,
+    _as_tensor_arg,
+    _backend,
+    _check_kind,
+    _check_nonempty,
+    _check_requires_grad,
+    _count,
+    _float_default,
+    _index_arrays,
+    _integer_subtract,
+    _integral,
+    _norm_axes,
+    _not_numbers,
+    _operands,
+    _renamed,
+    _resolve_shape,
+    _to_array,
+    _to_dtype,
+    check_bool,
+)
 
 
-def _check_requires_grad(dtype: np.dtype, where: str) -> None:
-    if dtype.kind == "c":
-        raise TypeError(
-            f"{where}: complex tensors cannot require gradients (autocnn differentiates "
-            f"real functions only), got dtype {dtype}"
-        )
-    if dtype.kind not in _backend().DIFFERENTIABLE_KINDS:
-        raise TypeError(
-            f"{where}: only floating-point tensors can require gradients, got dtype {dtype}. "
-            "Pass dtype=ac.float32 (or float64) to make a differentiable tensor."
-        )
-
-
-def _to_dtype(dtype: Any, where: str) -> np.dtype | None:
-    if dtype is None:
-        return None
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"{where}: dtype must be a NumPy dtype or its name, got {dtype!r}") from exc
-    _check_kind(dt, where)
-    return dt
-
-
-def _to_array(data: Any, dtype: np.dtype | None, where: str, copy: bool) -> np.ndarray:
-    """Convert user data to an array with autocnn's dtype rules (float32 unless given)."""
-    if isinstance(data, Tensor):
-        arr = data.data
-        return arr.astype(dtype if dtype is not None else arr.dtype, copy=copy)
-    if isinstance(data, (np.ndarray, np.generic)):
-        _check_kind(data.dtype, where)
-        arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-        if _not_numbers(arr):
-            raise TypeError(f"{where}: cannot make a tensor from an array of dtype {arr.dtype}")
-        return arr
-    if isinstance(data, (str, bytes, dict, set)) or data is None:
-        raise TypeError(
-            f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected a "
-            "number, a (nested) list of numbers, a NumPy array or a Tensor"
-        )
-    try:
-        arr = np.array(data, dtype=dtype)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(
-            f"{where}: cannot make a tensor from {type(data).__name__} ({exc}); expected a "
-            "number, a (nested) list of numbers of one shape, a NumPy array or a Tensor"
-        ) from exc
-    if _not_numbers(arr):
-        raise TypeError(
-            f"{where}: cannot make a tensor from {type(data).__name__} {data!r}; expected "
-            "numbers (ragged lists and strings cannot become tensors)"
-        )
-    _check_kind(arr.dtype, where)
-    if dtype is None and arr.dtype == np.float64:
-        arr = arr.astype(DEFAULT_DTYPE)  # Python floats become float32, as in PyTorch
-    return arr
-
-
-def _not_numbers(arr: np.ndarray) -> bool:
-    """Strings, bytes, or objects other than exact numbers and SymPy expressions."""
-    backend = _backend()
-    return arr.dtype.kind in "USV" or (backend.is_exact_array(arr)
-                                       and not backend.is_exact_entries(arr))
-
-
-def _as_tensor_arg(value: Any, where: str) -> Any:
-    """Operands of operators: Tensors and numbers pass; lists and arrays become arrays.
-
-    A NumPy scalar (``np.float64(2.0)``) acts as a Python number, as in PyTorch: it does
-    not turn a float32 tensor into float64.
-    """
-    if isinstance(value, (Tensor, np.ndarray)):
-        if isinstance(value, np.ndarray):
-            _check_kind(value.dtype, where)
-        return value
-    if isinstance(value, np.generic):
-        _check_kind(value.dtype, where)
-        return value.item() if value.dtype.kind in "biuf" else value
-    if isinstance(value, complex):
-        raise TypeError(f"{where}: tensors hold real numbers, got the complex number {value!r}")
-    if isinstance(value, numbers.Number):
-        return value
-    return _to_array(value, None, where, copy=False)
-
-
-def _float_default(t: Tensor) -> Tensor:
-    """An integer or bool tensor as the default float dtype (float32); others unchanged.
-
-    PyTorch's promotion: a Python float, a true division or a floating function (exp,
-    log, ...) meeting an integer tensor gives the default float dtype, not NumPy's float64.
-    """
-    if t.data.dtype.kind in "biu":
-        return Tensor._constant(t.data.astype(DEFAULT_DTYPE))
-    return t
-
-
-def _operands(a: Tensor, b: Any, op: str) -> tuple[Any, Any]:
-    """``a`` and the other operand, promoted as PyTorch promotes them.
-
-    NumPy turns float32 + int64 into float64; PyTorch keeps float32. A model fed integer
-    images must stay in the dtype of its weights, so integer operands meet the float dtype.
-    A Python scalar never changes a floating tensor's dtype; a Python float meeting an
-    integer tensor gives float32 (the default float dtype), not float64.
-    """
-    # fast paths first: these run for every operator of every forward and backward
-    kind = type(b)
-    if kind is int or (kind is Tensor and b.data.dtype is a.data.dtype):
-        return a, b
-    if kind is float:
-        return (a if a.data.dtype.kind in "fO" else _float_default(a)), b
-    b = _as_tensor_arg(b, op)
-    if isinstance(b, float) and a.data.dtype.kind in "biu":
-        return _float_default(a), b
-    if isinstance(b, (Tensor, np.ndarray)):
-        da = a.data.dtype
-        db = b.data.dtype if isinstance(b, Tensor) else b.dtype
-        if da is not db and da.kind != db.kind:
-            if da.kind == "f" and db.kind in "biu":
-                b = (b.data if isinstance(b, Tensor) else b).astype(da)
-            elif db.kind == "f" and da.kind in "biu":
-                a = Tensor._constant(a.data.astype(db))
-    return a, b
-
-
-class Tensor:
+class Tensor(InPlace):
     """An n-dimensional array that can record the operations applied to it.
 
     Make one with ``ac.tensor(data, requires_grad=False, dtype=None)``. Operations on tensors
@@ -421,113 +293,6 @@ class Tensor:
         """The tensor as float64."""
         return self.astype(np.float64)
 
-    # ------------------------------------------------------------------ versions (in place)
-    def _version_box(self) -> list[int]:
-        """The shared counter that in-place changes bump (views and detach share it)."""
-        box = self._vbox
-        if box is None:
-            box = self._vbox = [0]
-        return box
-
-    def mark_modified(self) -> None:
-        """Record that ``.data`` was changed in place (optimisers, initialisers and running
-        statistics call this), so a graph that saved the old values refuses to use them."""
-        box = self._vbox
-        if box is not None:
-            box[0] += 1
-
-    _bump_version = mark_modified  # the old private name, kept for code written against it
-
-    @property
-    def _version(self) -> int:
-        return 0 if self._vbox is None else self._vbox[0]
-
-    def _inplace(self, op: str, value: Any, fn: Any) -> Tensor:
-        if grad_mode.enabled and self._requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{op}: a leaf tensor that requires grad cannot be changed in place while "
-                    "the graph is being recorded; do the update inside `with ac.no_grad():`"
-                )
-            # A non-leaf: record the out-of-place op; `x += y` then rebinds x to the result.
-            return fn(self, value)
-        other = value.data if isinstance(value, Tensor) else _real_value(value, self, op)
-        result = fn(Tensor._constant(self.data), Tensor._constant(other)).data
-        if result.shape != self.data.shape:
-            raise ValueError(
-                f"{op}: the result of shape {result.shape} does not fit in place into a "
-                f"tensor of shape {self.data.shape}"
-            )
-        try:
-            np.copyto(self.data, result, casting="same_kind")
-        except TypeError:
-            raise TypeError(
-                f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
-                f"in a tensor of dtype {self.data.dtype} (as in PyTorch); compute out of "
-                "place, or convert the tensor first with .astype(...)"
-            ) from None
-        self.mark_modified()
-        return self
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace("+=", other, lambda a, b: a + b)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace("-=", other, lambda a, b: a - b)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace("*=", other, lambda a, b: a * b)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace("/=", other, lambda a, b: a / b)
-
-    def add_(self, other: Any) -> Tensor:
-        """In place ``self += other`` (not allowed on tensors in a recorded graph)."""
-        return self._inplace_strict("add_", other, lambda a, b: a + b)
-
-    def sub_(self, other: Any) -> Tensor:
-        """In place ``self -= other``."""
-        return self._inplace_strict("sub_", other, lambda a, b: a - b)
-
-    def mul_(self, other: Any) -> Tensor:
-        """In place ``self *= other``."""
-        return self._inplace_strict("mul_", other, lambda a, b: a * b)
-
-    def div_(self, other: Any) -> Tensor:
-        """In place ``self /= other``."""
-        return self._inplace_strict("div_", other, lambda a, b: a / b)
-
-    def copy_(self, other: Any) -> Tensor:
-        """Copy ``other``'s values into this tensor in place."""
-        return self._inplace_strict("copy_", other, lambda a, b: b.broadcast_to(a.shape))
-
-    def fill_(self, value: float) -> Tensor:
-        """Set every entry to ``value`` in place."""
-        return self._inplace_strict("fill_", value, lambda a, b: b.broadcast_to(a.shape))
-
-    def zero_(self) -> Tensor:
-        """Set every entry to zero in place."""
-        return self.fill_(0)
-
-    def _inplace_strict(self, op: str, value: Any, fn: Any) -> Tensor:
-        if grad_mode.enabled and self._requires_grad:
-            raise RuntimeError(
-                f"{op}: cannot change a tensor that requires grad in place while the graph is "
-                "being recorded; use the out-of-place operator, or do it under ac.no_grad()"
-            )
-        return self._inplace(op, value, fn)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        if grad_mode.enabled and self._requires_grad:
-            raise RuntimeError(
-                "setitem: cannot assign into a tensor that requires grad while the graph is "
-                "being recorded; build the new tensor out of place, or assign under "
-                "ac.no_grad()"
-            )
-        value = value.data if isinstance(value, Tensor) else _real_value(value, self, "setitem")
-        self.data[_index_arrays(index)] = value
-        self.mark_modified()
-
     # ------------------------------------------------------------------ autodiff
     def backward(
         self,
@@ -600,12 +365,12 @@ class Tensor:
 
     def __matmul__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "matmul")
-        _check_matmul_operands(a, b)
+        _args._check_matmul_operands(a, b)
         return _ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "matmul")
-        _check_matmul_operands(b, a)
+        _args._check_matmul_operands(b, a)
         return _ops.MatMul.apply(b, a)
 
     def __neg__(self) -> Tensor:
@@ -794,7 +559,7 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         ndim = self.data.ndim
-        axes = tuple(_check_axis_int(a, "transpose", "axes") for a in axes)
+        axes = tuple(_args._check_axis_int(a, "transpose", "axes") for a in axes)
         if not axes:
             axes = tuple(range(ndim))[::-1]
         if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
@@ -843,7 +608,7 @@ class Tensor:
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert an axis of size 1 at position ``axis``."""
         ndim = self.data.ndim + 1
-        axis = _check_axis_int(axis, "unsqueeze")
+        axis = _args._check_axis_int(axis, "unsqueeze")
         if not -ndim <= axis < ndim:
             raise ValueError(
                 f"unsqueeze: axis {axis} is out of range for a result of {ndim} axes"
@@ -876,45 +641,6 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
-def _integral(v: Any) -> bool:
-    """True for bool/int tensors, arrays and Python numbers (the operands of a true division
-    that PyTorch promotes to the default float dtype)."""
-    if isinstance(v, Tensor):
-        return v.data.dtype.kind in "biu"
-    if isinstance(v, np.ndarray):
-        return v.dtype.kind in "biu"
-    return isinstance(v, int)
-
-
-def _real_value(value: Any, target: Tensor, op: str) -> np.ndarray:
-    """A value written into ``target`` as an array, refusing what NumPy would coerce:
-    None becomes NaN in a float array, a string is parsed, a complex number is cut."""
-    arr = np.asarray(value)
-    if arr.dtype.kind in "biuf" or (arr.dtype.kind == "O" and target.data.dtype.kind == "O"):
-        return arr
-    raise TypeError(f"{op}: the value must be real numbers (a number, an array or a Tensor), "
-                    f"got {type(value).__name__} {value!r:.60}")
-
-
-def _check_matmul_operands(a: Any, b: Any) -> None:
-    for side, v in (("left", a), ("right", b)):
-        ndim = np.ndim(v.data if isinstance(v, Tensor) else v)
-        if ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 axis, got a 0-d {side} "
-                             f"operand {v!r:.40}; multiply by a scalar with *")
-
-
-def _check_axis_int(value: Any, op: str, arg: str = "axis") -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{op}: '{arg}' must be an int, got {value!r}")
-    return int(value)
-
-
-def _integer_subtract(a: np.ndarray, b: int | float) -> np.ndarray:
-    try:
-        return np.subtract(a, b)
-    except OverflowError as exc:
-        raise ValueError(f"sub: {b!r} does not fit in the dtype {a.dtype} of the tensor") from exc
 
 
 def _warn_non_leaf_grad() -> None:
@@ -931,203 +657,19 @@ def _warn_non_leaf_grad() -> None:
     )
 
 
-def _renamed(run: Any, internal: str, public: str) -> Any:
-    """Run a composition; its errors name the operator the user wrote, not its parts."""
-    try:
-        return run()
-    except ValueError as exc:
-        text = str(exc)
-        if text.startswith(internal + ":"):
-            raise ValueError(public + text[len(internal):]) from None
-        raise
-
-
-_COMPARISONS = {
-    np.less: "lt", np.less_equal: "le", np.greater: "gt", np.greater_equal: "ge",
-    np.equal: "eq", np.not_equal: "ne",
-}
-
-
-
-def _norm_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
-    """Axes as a sorted tuple of non-negative ints; None means all axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if not isinstance(axis, (int, np.integer, tuple, list)) or isinstance(axis, bool):
-        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-    if ndim == 0:  # a 0-d tensor accepts axis 0 / -1 and reduces over nothing, as PyTorch
-        if axis not in (0, -1, (0,), (-1,), ()):
-            raise ValueError(f"{op}: axis {axis!r} is out of range for a 0-d tensor")
-        return ()
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(
-                f"{op}: axis {a} is out of range for a tensor with {ndim} axes"
-            )
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: axis {axis!r} repeats an axis")
-    return tuple(sorted(out))
-
-
-def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    count = 1
-    for a in axes:
-        count *= shape[a] if shape else 1
-    return count
-
-
-def _check_nonempty(shape: tuple[int, ...], axes: tuple[int, ...], op: str) -> None:
-    if any(shape[a] == 0 for a in axes if shape):
-        raise ValueError(f"{op}: cannot reduce over an empty axis (tensor shape {shape})")
-
-
-def _resolve_shape(shape: tuple, size: int, old: tuple[int, ...]) -> tuple[int, ...]:
-    # The common call (plain non-negative ints with the right product) returns at once:
-    # reshape runs several times in every layer's forward and backward.
-    if all(type(s) is int and s >= 0 for s in shape) and math.prod(shape) == size:
-        return tuple(shape)
-    for s in shape:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"reshape: sizes must be ints, got {s!r} in shape {shape!r}")
-    shape = tuple(int(s) for s in shape)
-    if shape.count(-1) > 1:
-        raise ValueError(f"reshape: only one axis may be -1, got shape {shape}")
-    if -1 in shape:
-        known = 1
-        for s in shape:
-            if s != -1:
-                known *= s
-        if known == 0 or size % known:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shape}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    total = 1
-    for s in shape:
-        total *= s
-    if total != size or any(s < 0 for s in shape):
-        raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {old} ({size} entries) into {shape}"
-        )
-    return shape
-
-
-def _index_arrays(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
-
-
-# ---------------------------------------------------------------------- constructors
-def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
-) -> Tensor:
-    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array).
-
-    Python floats become float32; NumPy arrays keep their dtype (float64 stays float64).
-    """
-    arr = _to_array(data, _to_dtype(dtype, "tensor"), "tensor", copy=True)
-    if check_bool(requires_grad, "tensor", "requires_grad"):
-        _check_requires_grad(arr.dtype, "tensor")
-    t = Tensor._constant(arr)
-    t._requires_grad = bool(requires_grad)
-    t.name = name
-    return t
-
-
-def _shape_args(shape: tuple, op: str) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for s in shape:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0:
-            raise ValueError(f"{op}: sizes must be non-negative ints, got {shape}")
-    return tuple(int(s) for s in shape)
-
-
-def _make(arr: np.ndarray, requires_grad: bool, op: str, name: str | None = None) -> Tensor:
-    if check_bool(requires_grad, op, "requires_grad"):
-        _check_requires_grad(arr.dtype, op)
-    t = Tensor._constant(arr)
-    t._requires_grad = bool(requires_grad)
-    t.name = name
-    return t
-
-
-def _float_dtype(dtype: Any, op: str) -> np.dtype:
-    return _to_dtype(dtype, op) or DEFAULT_DTYPE
-
-
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """A tensor of zeros: ``ac.zeros(2, 3)`` or ``ac.zeros((2, 3))``."""
-    arr = np.zeros(_shape_args(shape, "zeros"), dtype=_float_dtype(dtype, "zeros"))
-    return _make(arr, requires_grad, "zeros", name)
-
-
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """A tensor of ones."""
-    arr = np.ones(_shape_args(shape, "ones"), dtype=_float_dtype(dtype, "ones"))
-    return _make(arr, requires_grad, "ones", name)
-
-
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """Zeros with the shape (and dtype, unless given) of ``t``."""
-    arr = np.asarray(t.data if isinstance(t, Tensor) else t)
-    return _make(np.zeros(arr.shape, dtype=_to_dtype(dtype, "zeros_like") or arr.dtype),
-                 requires_grad, "zeros_like", name)
-
-
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """Ones with the shape (and dtype, unless given) of ``t``."""
-    arr = np.asarray(t.data if isinstance(t, Tensor) else t)
-    return _make(np.ones(arr.shape, dtype=_to_dtype(dtype, "ones_like") or arr.dtype),
-                 requires_grad, "ones_like", name)
-
-
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """Standard normal samples from the generator ``ac.manual_seed`` seeds."""
-    dt = _float_dtype(dtype, "randn")
-    if dt.kind != "f":
-        raise TypeError(f"randn: dtype must be floating, got {dt}")
-    arr = _random.generator().standard_normal(_shape_args(shape, "randn"), dtype=dt)
-    return _make(arr, requires_grad, "randn", name)
-
-
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
-    name: str | None = None,
-) -> Tensor:
-    """Uniform samples in [0, 1) from the generator ``ac.manual_seed`` seeds."""
-    dt = _float_dtype(dtype, "rand")
-    if dt.kind != "f":
-        raise TypeError(f"rand: dtype must be floating, got {dt}")
-    arr = _random.generator().random(_shape_args(shape, "rand"), dtype=dt)
-    return _make(arr, requires_grad, "rand", name)
-
-
-def arange(*args: Any, dtype: Any = None) -> Tensor:
-    """Evenly spaced values, as ``np.arange`` (integers stay integers)."""
-    for a in args:
-        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
-            raise TypeError(f"arange: start, stop and step must be numbers, got {a!r}")
-    try:
-        return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
-    except (TypeError, ValueError, ZeroDivisionError) as exc:
-        raise ValueError(f"arange: cannot make a range from {args!r} ({exc})") from exc
-
+_args.Tensor = Tensor
 
 from autocnn import ops as _ops  # noqa: E402  (the primitives need Tensor defined first)
+
+_args._ops = _ops
+
+from autocnn.autograd.constructors import (  # noqa: E402, F401  (need Tensor; importable here)
+    arange,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)

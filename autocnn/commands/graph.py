@@ -161,8 +161,11 @@ def run(args: argparse.Namespace) -> int:
         collapse = args.collapse or (isinstance(model, nn.Sequential) and not args.full)
         style, values = {}, args.values
     if args.steps:
+        # the full graph of a CNN is thousands of pixels tall: each frame of it shows the
+        # neighbourhood of the step instead, at a readable size
+        near = {"around": 2} if (args.full and args.expr is None) else {}
         frames = viz.backward_frames(output, params, show_values=values, collapse=collapse,
-                                     **style)
+                                     **style, **near)
         written = frames.save(out)
         print(f"wrote {len(written)} pictures of the backward pass of the {what}: "
               f"{written[0]} ... {written[-1]}")

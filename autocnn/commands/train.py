@@ -92,10 +92,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--augment", default=None, metavar="SPEC",
                         help="augment training batches, e.g. shift:2,flip or crop:4 "
                         "(see docs/training.md)")
-    parser.add_argument("--schedule", default="cosine",
+    parser.add_argument("--schedule", default="cosine", metavar="NAME",
                         help="learning-rate schedule: constant, cosine (default), step, "
                         "onecycle, warmup")
-    parser.add_argument("--patience", type=int, default=None,
+    parser.add_argument("--patience", type=int, default=None, metavar="N",
                         help="stop when the test loss has not improved for N epochs")
     parser.add_argument("--keep", default="last", choices=("last", "best"),
                         help="the model written: the last epoch's (default) or the best "
@@ -216,7 +216,7 @@ def _setup_threads(threads: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Train, report, and write the outputs; the exit code."""
-    from autocnn.commands.train_extras import checkpoint_folder, discard_unused, prepare_resume
+    from autocnn.commands.train_extras import checkpoint_folder, prepare_resume
 
     args = prepare_resume(args)
     _check_args(args)
@@ -255,8 +255,7 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(train.classes)})")
     print(f"model    {args.model}: {model.num_parameters():,} parameters")
     schedule = make_schedule(args.schedule, optimizer, epochs, len(loader))
-    out_existed = out.exists()
-    checkpoints = checkpoint_folder(args, out)
+    checkpoints, remember_settings = checkpoint_folder(args, out)
     print(f"training {epochs} epochs, batch size {args.batch_size}, {args.optimizer} "
           f"lr {lr:g} ({args.schedule} schedule), seed {args.seed}"
           + (f", augment {args.augment}" if args.augment else "") + f"; {threads}")
@@ -268,21 +267,19 @@ def run(args: argparse.Namespace) -> int:
         history = fit(model, loader, optimizer, epochs=epochs, test_data=test,
                       batch_size=args.batch_size, lr_schedule=schedule,
                       checkpoint_dir=checkpoints, resume=args.resume is not None,
-                      keep=args.keep, patience=args.patience,
+                      keep=args.keep, patience=args.patience, on_epoch=remember_settings,
                       monitor=diagnosis.monitor if diagnosis else None)
-    except BaseException as exc:
-        if args.resume is None:  # nothing to resume from: a failed run leaves nothing behind
-            discard_unused(checkpoints, out, out_existed)
-        if isinstance(exc, FloatingPointError):
-            if diagnosis is not None:  # the failed run's diagnosis says why it failed
-                diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
-            raise UserError(f"{exc} (got --lr {lr:g})") from exc
-        if isinstance(exc, ValueError):  # a checkpoint of another run (CheckpointError)
-            raise UserError(str(exc)) from exc
-        raise
+    except FloatingPointError as exc:
+        if diagnosis is not None:  # the failed run's diagnosis says why it failed
+            diagnosis.finish(out / "diagnosis", not args.no_plots, exc, sys.stdout)
+        raise UserError(f"{exc} (got --lr {lr:g})") from exc
+    except ValueError as exc:  # a checkpoint of another run (CheckpointError)
+        raise UserError(str(exc)) from exc
     if diagnosis is not None:
         diagnosis.stop()  # the hooks go before the outputs run the model again
     if history.stopped == "interrupted":
+        if diagnosis is not None:  # what was seen until Ctrl-C
+            diagnosis.finish(out / "diagnosis", not args.no_plots, stream=sys.stdout)
         return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)

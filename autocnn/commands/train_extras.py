@@ -10,7 +10,6 @@ Kept apart from ``train.py`` (the command's main flow) so that each stays short:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -56,30 +55,22 @@ def prepare_resume(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def checkpoint_folder(args: argparse.Namespace, out: Path) -> Path:
-    """``--checkpoint-dir`` or ``OUT/checkpoints``, with this run's settings in ``run.json``."""
+def checkpoint_folder(args: argparse.Namespace, out: Path) -> tuple[Path, Any]:
+    """``--checkpoint-dir`` or ``OUT/checkpoints``, and an ``on_epoch`` for ``fit``.
+
+    The ``on_epoch`` function writes this run's settings to ``run.json`` beside the first
+    checkpoint (so a run that fails in its first epoch leaves nothing behind).
+    """
     from autocnn.files import atomic_write
 
     folder = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoints"
-    if args.resume is None:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"cannot create the checkpoint folder {folder}: {exc}") from exc
-        settings = {key: getattr(args, key, None) for key in RUN_SETTINGS}
-        atomic_write(folder / RUN_FILE, json.dumps(settings, indent=2) + "\n")
-    return folder
+    settings = {key: getattr(args, key, None) for key in RUN_SETTINGS}
 
+    def remember_settings(record: Any) -> None:
+        if args.resume is None and record.epoch == 1:
+            atomic_write(folder / RUN_FILE, json.dumps(settings, indent=2) + "\n")
 
-def discard_unused(folder: Path, out: Path, out_existed: bool) -> None:
-    """A run that stopped before its first checkpoint leaves no trace: its ``run.json``, the
-    checkpoint folder and (when this run created it) ``--out`` go again."""
-    if any(folder.glob("*.npz")):
-        return
-    (folder / RUN_FILE).unlink(missing_ok=True)
-    for path in (folder,) if out_existed else (folder, out):
-        with contextlib.suppress(OSError):  # not empty: files that are not this run's stay
-            path.rmdir()
+    return folder, remember_settings
 
 
 def make_loader(train: Any, args: argparse.Namespace) -> Any:

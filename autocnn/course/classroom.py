@@ -101,10 +101,15 @@ SKIP_TAG = "autocnn-not-graded"
 STUB_TAG = "autocnn-stub"
 
 
-def _cell(kind: str, text: str, graded: bool = True, stub: bool = False) -> dict[str, Any]:
+def _cell(kind: str, text: str, graded: bool = True, stub: bool = False,
+          grade_id: str = "") -> dict[str, Any]:
     meta: dict[str, Any] = {} if graded else {"tags": [SKIP_TAG]}
     if stub:
         meta = {"tags": [STUB_TAG]}
+    if grade_id:  # nbgrader's cell metadata: stubs are answer cells, checks are test cells
+        meta["nbgrader"] = {"grade_id": grade_id, "solution": stub, "grade": not stub,
+                            "locked": not stub, "schema_version": 3,
+                            **({} if stub else {"points": 0})}
     cell: dict[str, Any] = {"cell_type": kind, "metadata": meta, "source": text.splitlines(True)}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
@@ -126,8 +131,10 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
              _cell("code", "import numpy as np\n")]
     for number, v in enumerate(variants, start=1):
         cells.append(_cell("markdown", f"## {number}. {v.title}\n\n{v.statement}\n"))
-        if v.exercise == "find-the-bug":
-            cells.append(_cell("code", _find_the_bug_cell(v), graded=False))
+        if v.exercise == "find-the-bug":  # the evidence, run now: the seed stays with us
+            cells.append(_cell("markdown", "The gradient check, run with the secret mistake "
+                               "injected:\n\n```text\n"
+                               f"{injected_bug_demo(v.inputs['op'], v.seed)}\n```\n"))
         if v.inputs:
             data = "\n".join(f"{k} = {_py_value(val)}" for k, val in v.inputs.items())
             cells.append(_cell("code", f"# the data of your instance\n{data}\n"))
@@ -135,7 +142,8 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
             args = ", ".join(v.args)
             cells.append(_cell("code", f"def {p.function}({args}):\n    \"\"\"{p.label}: "
                                f"return {p.returns}.\"\"\"\n    raise NotImplementedError("
-                               f"\"{p.function}\")\n", stub=True))
+                               f"\"{p.function}\")\n", stub=True,
+                               grade_id=f"{v.exercise}-{p.name}"))
         checks = [f"    ({p.function!r}, {p.function}, {_shape_of(v, p.name)!r}),"
                   for p in v.parts]
         call = ", ".join(v.args)
@@ -147,7 +155,7 @@ def student_notebook(student: dict[str, str], variants: list[Variant]) -> dict[s
                            "print(f'{name}: not written yet'); continue\n    got = None if "
                            "isinstance(out, str) else list(np.shape(out))\n    print(f'{name}:"
                            " ' + ('shape OK' if got == shape else f'shape {got}, expected "
-                           "{shape}'))\n", graded=False))
+                           "{shape}'))\n", graded=False, grade_id=f"{v.exercise}-checks"))
     return {"cells": cells, "metadata": {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
@@ -174,13 +182,6 @@ def notebook_with_answers(notebook: str | Path, source: str, out: str | Path) ->
     nb["cells"] = cells
     atomic_write(out, json.dumps(nb, indent=1) + "\n")
     return Path(out)
-
-
-def _find_the_bug_cell(v: Variant) -> str:
-    op = v.inputs["op"]
-    return (f"# run me [{SKIP_TAG}]: a gradient check with the secret mistake in {op}\n"
-            "import autocnn as ac\nfrom autocnn.course.classroom import injected_bug_demo\n"
-            f"print(injected_bug_demo({op!r}, {v.seed}))\n")
 
 
 def injected_bug_demo(op: str, seed: int) -> str:

@@ -161,9 +161,15 @@ def _run_source(source: str, calls: list[dict], timeout: float) -> dict[str, dic
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                 else "")
     request = json.dumps({"source": source, "calls": calls, "timeout": timeout})
-    backstop = timeout * (len(calls) + 1) + 10.0
+    backstop = timeout * len(calls) + max(timeout, 30.0) + 10.0
+    # the runner is loaded from its file, not with -m: that would import the autocnn.course
+    # package (and SymPy) in the child first, which costs seconds per submission
+    runner = Path(__file__).with_name("runner.py")
+    boot = ("import importlib.util as u, sys; s = u.spec_from_file_location('autocnn_runner', "
+            f"{str(runner)!r}); m = u.module_from_spec(s); s.loader.exec_module(m); "
+            "sys.exit(m.main())")
     try:
-        done = subprocess.run([sys.executable, "-m", "autocnn.course.runner"], input=request,
+        done = subprocess.run([sys.executable, "-c", boot], input=request,
                               capture_output=True, text=True, timeout=backstop, env=env)
         out, err = done.stdout, done.stderr
     except subprocess.TimeoutExpired as exc:
@@ -371,7 +377,12 @@ def grade_all(submission: Any, instances: list[tuple[str | int, int]],
         raise ValueError(f"course.grade: 'timeout' must be a positive number of seconds, got "
                          f"{timeout!r}")
     variants = [variant(e, s) for e, s in instances]
-    source = _source_of(submission)
+    try:
+        source = _source_of(submission)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # an unreadable hand-in
+        failed = {"ok": False, "error": f"the submission could not be read ({exc})"}
+        return [GradeResult(v.exercise, v.seed, [_grade_part(v, p, failed) for p in v.parts],
+                            student) for v in variants]
     if source is not None:
         calls = [{"part": f"{i}/{p.name}", "function": p.function, "args": _args_json(v)}
                  for i, v in enumerate(variants) for p in v.parts]

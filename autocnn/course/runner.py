@@ -1,6 +1,7 @@
-"""Runs a student's code in a separate process: ``python -m autocnn.course.runner``.
+"""Runs a student's code in a separate process (``python autocnn/course/runner.py``).
 
-The grader starts this module as a child process and writes one JSON request to its
+The grader starts this file as a child process (loaded from its path, so the child does
+not import the autocnn package unless the student's code does) and writes one JSON request to its
 standard input: the student's Python ``source``, the ``calls`` to make (part name,
 function name, keyword arguments) and a per-call time limit. The source is executed in a
 fresh namespace, then each call runs with its own alarm, so a part that loops forever
@@ -19,12 +20,20 @@ import traceback
 from typing import Any
 
 
-class PartTimeoutError(Exception):
-    """The part ran past its time limit."""
+class PartTimeoutError(BaseException):
+    """The part ran past its time limit (a BaseException, so that a student's
+    ``except Exception:`` cannot swallow it)."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     raise PartTimeoutError()
+
+
+def _alarm(seconds: float) -> None:
+    """Arm (or, with 0, disarm) the per-part alarm; without ``setitimer`` (Windows) only the
+    grader's time limit on the whole process applies."""
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -64,7 +73,8 @@ def main() -> int:
     results = sys.stdout
     sys.stdout = sys.stderr  # the student's prints must not mix with the results
     limit = float(request.get("timeout", 5.0))
-    signal.signal(signal.SIGALRM, _on_alarm)
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, _on_alarm)
     namespace: dict[str, Any] = {"__name__": "student"}
     source = request["source"]
     _lines = source.splitlines()
@@ -74,15 +84,18 @@ def main() -> int:
     linecache.cache["<student>"] = (len(source), None, [ln + "\n" for ln in _lines],
                                     "<student>")
     setup_error = ""
+    # imports (numpy, autocnn) may take seconds on a loaded machine: the code outside the
+    # functions gets a longer limit than each part
+    setup_limit = max(limit, float(request.get("setup_timeout", 30.0)))
     try:
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        _alarm(setup_limit)
         exec(compile(source, "<student>", "exec"), namespace)
     except PartTimeoutError:
-        setup_error = f"the code outside the functions ran longer than {limit:g} s"
+        setup_error = f"the code outside the functions ran longer than {setup_limit:g} s"
     except BaseException as exc:
         setup_error = f"the code raised {_describe(exc)} before any part ran"
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _alarm(0)
     for call in request["calls"]:
         out: dict[str, Any] = {"part": call["part"], "ok": False}
         fn = namespace.get(call["function"])
@@ -97,9 +110,9 @@ def main() -> int:
                         if isinstance(v, dict) and "__array__" in v else v)
                     for k, v in call["args"].items()}
             try:
-                signal.setitimer(signal.ITIMER_REAL, limit)
+                _alarm(limit)
                 value = fn(**args)
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _alarm(0)
                 out["value"] = to_jsonable(value)
                 out["ok"] = True
             except PartTimeoutError:
@@ -107,7 +120,7 @@ def main() -> int:
             except BaseException as exc:
                 out["error"] = f"{call['function']}() raised {_describe(exc)}"
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _alarm(0)
         results.write(json.dumps(out) + "\n")
         results.flush()
     return 0

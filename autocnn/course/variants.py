@@ -242,7 +242,7 @@ def _batchnorm(seed: int) -> Variant:
         rng.shuffle(base)
         scale, shift = rng.choice([1, 2]), rng.randint(-2, 3)
         cols.append([shift + scale * v for v in base])
-        gammas.append(rng.choice([1, 2, 3]))
+        gammas.append(rng.choice([2, 3]))  # γ ≠ 1: "γ forgotten" must show
         betas.append(rng.randint(-1, 1))
     x = _exact(np.array(cols, dtype=object).T)          # (N=4, C=2)
     gamma, beta = _exact(gammas), _exact(betas)
@@ -424,10 +424,10 @@ def _find_the_bug(seed: int) -> Variant:
     parts = [Part("mistake", "the injected mistake", "injected_mistake",
                   f"the catalogue key of the mistake (one of: {', '.join(keys)})", 4.0)]
     statement = (
-        f"The backward of `{op}` has been replaced by one catalogued wrong rule (run the "
-        f"cell below: it trains a small model and runs a gradient check inside "
-        f"`autocnn.course.inject({op!r}, SECRET)`). Read the gradcheck report, the training "
-        f"curve and the graph's edge gradients, and name the mistake: one of "
+        f"The backward of `{op}` has been replaced by one catalogued wrong rule, with "
+        f"`autocnn.course.inject({op!r}, SECRET)`, and a gradient check was run (its report "
+        f"is below). Read which entries are wrong and by how much — reproduce it yourself "
+        f"with `inject` and each candidate — and name the mistake: one of "
         f"{', '.join(keys)}.")
     from autocnn.symbolic.exercises.mistakes import CATALOGUE
 

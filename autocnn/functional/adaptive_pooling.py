@@ -22,6 +22,7 @@ import numpy as np
 
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor, check_ndim
+from autocnn.ops import backend
 
 
 def _output_size(output_size: Any, x: Tensor, op: str) -> tuple[int, int]:
@@ -48,14 +49,12 @@ def bins(size: int, out: int) -> list[tuple[int, int]]:
 
 def _averaging(size: int, out: int, dtype: np.dtype) -> np.ndarray:
     """The (out, size) matrix whose row i averages bin i."""
-    exact = dtype.kind == "O"
-    A = np.zeros((out, size), dtype=object if exact else dtype)
+    exact = dtype.kind == backend.EXACT_KIND
+    A = np.zeros((out, size), dtype=dtype)
     for i, (lo, hi) in enumerate(bins(size, out)):
         if exact:
-            import sympy
-
-            A[i, :] = sympy.Integer(0)
-            A[i, lo:hi] = sympy.Rational(1, hi - lo)
+            A[i, :] = backend.exact_ratio(0, 1)
+            A[i, lo:hi] = backend.exact_ratio(1, hi - lo)
         else:
             A[i, lo:hi] = 1.0 / (hi - lo)
     return A

@@ -22,6 +22,7 @@ from typing import Any
 
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor
+from autocnn.ops import backend
 
 
 def _normalise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
@@ -32,7 +33,7 @@ def _normalise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
 
 
 def _check_eps(eps: Any, x: Tensor, op: str) -> None:
-    symbolic_eps = x.dtype.kind == "O" and type(eps).__module__.startswith("sympy")
+    symbolic_eps = backend.is_exact_array(x.data) and backend.is_exact_scalar(eps)
     if not symbolic_eps and (not isinstance(eps, numbers.Real) or eps < 0):
         raise ValueError(f"{op}: 'eps' must be a non-negative number, got {eps!r}")
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor, check_bool
+from autocnn.ops import backend
 
 
 def _channel_vector(t: Any, C: int, name: str) -> Tensor | None:
@@ -64,7 +65,7 @@ def batch_norm(
             f"{list(x.shape)}"
         )
     # A SymPy ε is allowed on symbolic inputs: autocnn.symbolic derives this very function.
-    symbolic_eps = x.dtype.kind == "O" and type(eps).__module__.startswith("sympy")
+    symbolic_eps = backend.is_exact_array(x.data) and backend.is_exact_scalar(eps)
     if not symbolic_eps and (not isinstance(eps, numbers.Real) or eps < 0):
         raise ValueError(f"batch_norm: 'eps' must be a non-negative number, got {eps!r}")
     if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:

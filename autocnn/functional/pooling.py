@@ -28,7 +28,7 @@ import numpy as np
 
 from autocnn.autograd.tensor import Tensor
 from autocnn.functional._checks import as_tensor, check_ndim, pair
-from autocnn.ops import Unfold
+from autocnn.ops import Unfold, backend
 
 
 def pooled_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -154,7 +154,7 @@ def avg_pool2d(
         return g.to_images(windows.mean(axis=1))  # every window counts kh·kw entries
     counts = np.outer(_counts(g, 0, count_include_pad), _counts(g, 1, count_include_pad))
     counts = np.tile(counts.reshape(-1), g.N)  # one per column (n, p, q)
-    if x.dtype.kind == "O":
+    if backend.is_exact_array(x.data):
         divisor = counts.astype(object)  # Python ints: a symbolic mean stays exact
     else:
         divisor = counts.astype(x.dtype)

@@ -93,9 +93,9 @@ def to_torch(module: nn.Module) -> Any:
         if build is not None:
             t = build(m)
             _copy_tensors_to_torch(torch, m, t)
-        elif type(m) is nn.Sequential:
+        elif isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward:
             t = torch.nn.Sequential(kids)
-        elif type(m) is nn.ModuleList:
+        elif isinstance(m, nn.ModuleList):
             t = torch.nn.ModuleList(list(kids.values()))
         elif isinstance(m, nn.Module) and getattr(type(m), "_torch_class", None) is not None:
             t = _rebuild(torch.nn.Module, type(m)._torch_class, m, kids,
@@ -199,9 +199,10 @@ def from_torch(torch_module: Any) -> nn.Module:
         if build is not None:
             m = build(t, where)
             _copy_tensors_from_torch(t, m, where)
-        elif type(t) is torch.nn.Sequential:
+        elif (isinstance(t, torch.nn.Sequential)
+              and type(t).forward is torch.nn.Sequential.forward):
             m = nn.Sequential(kids)
-        elif type(t) is torch.nn.ModuleList:
+        elif isinstance(t, torch.nn.ModuleList):
             m = nn.ModuleList(list(kids.values()))
         elif getattr(type(t), "_autocnn_class", None) is not None:
             m = _rebuild(nn.Module, type(t)._autocnn_class, t, kids, _autocnn_tensor)

@@ -13,6 +13,7 @@ and left free, so the file accepts any batch size.
 
 from __future__ import annotations
 
+import copy
 import os
 import types
 from typing import Any
@@ -87,8 +88,9 @@ def export(model: nn.Module, example_input: Any, path: str | os.PathLike[str]) -
 
     ``example_input`` is one batch (an array or tensor) that fixes every shape but the
     batch size. The model is exported with its evaluation-mode meaning (batch norm uses its
-    running statistics, dropout passes through), whatever mode it is in; its mode is left
-    unchanged. Needs the ``onnx`` package (``pip install 'autocnn[onnx]'``).
+    running statistics, dropout passes through), in float32, whatever mode and dtype it
+    has; the model itself is not changed (a copy is exported). Needs the ``onnx`` package
+    (``pip install 'autocnn[onnx]'``).
     """
     try:
         import onnx
@@ -104,20 +106,12 @@ def export(model: nn.Module, example_input: Any, path: str | os.PathLike[str]) -
     if arr.ndim < 1:
         raise ValueError(f"onnx.export: 'example_input' must be a batch with a first axis, "
                          f"got shape {list(arr.shape)}")
-    was_training = model.training
-    original = {name: p.dtype for name, p in model.state_dict().items()}
-    float64 = any(dt == np.float64 for dt in original.values())
+    # A copy, in evaluation mode and float32: the caller's model is not touched (converting
+    # a float64 model to float32 and back in place would round its weights).
+    work = copy.deepcopy(model).float().eval()
     b = GraphBuilder(helper, numpy_helper)
-    model.eval()
-    try:
-        if float64:  # ONNX Runtime computes most ops in float32 only: export float32
-            model.float()
-        with no_grad():
-            out = _emit(b, model, Value(b, "input", Tensor(arr)), "")
-    finally:
-        if float64:
-            model.double()
-        model.train(was_training)
+    with no_grad():
+        out = _emit(b, work, Value(b, "input", Tensor(arr)), "")
     if not isinstance(out, Value):
         raise ExportError(f"onnx.export: the model returned {type(out).__name__}, not a tensor")
     (y,) = b.node("Identity", [out.name], hint="output")

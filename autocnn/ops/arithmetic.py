@@ -46,8 +46,9 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if ctx.needs_input_grad:
-            need_a, need_b = ctx.needs_input_grad
+        needs = ctx.needs_input_grad
+        if needs:  # () when no graph is recorded
+            need_a, need_b = needs
             ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 

@@ -163,6 +163,8 @@ def isfinite(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the engine's exact cases
+#: the dtype kind of exact (SymPy) entries
+EXACT_KIND = "O"
 #: dtype kinds that can carry gradients: floating, and object (exact SymPy entries); complex
 #: is refused (its gradients would need PyTorch's conjugate convention, which no rule follows)
 DIFFERENTIABLE_KINDS = "fO"
@@ -217,6 +219,13 @@ def exact_constants(arrays: list) -> list:
 
     return [(sympy.Rational(repr(float(x))) if np.isfinite(x) else sympy.sympify(float(x)))
             if isinstance(x, float) else x for x in arrays]
+
+
+def exact_ratio(p: int, q: int) -> Any:
+    """The exact rational p/q (a SymPy number)."""
+    import sympy
+
+    return sympy.Rational(p, q)
 
 
 def is_exact_scalar(out: Any) -> bool:

@@ -10,9 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.grad_mode import no_grad
-from autocnn.autograd.tensor import Tensor
-
 
 def epochs_of(history: Any) -> list[dict[str, float]]:
     """The per-epoch metrics as dicts: from a ``History``, a list of records or of dicts."""
@@ -97,39 +94,19 @@ def conv_layers(model: Any) -> list[tuple[str, Any]]:
 
 
 def layer_outputs(model: Any, image: np.ndarray) -> list[tuple[str, Any, np.ndarray]]:
-    """(path, module, output) of every conv layer for one (C, H, W) image, eval mode.
+    """(path, module, output) of every conv layer for one (C, H, W) image, in eval mode.
 
-    A ``Sequential`` is run child by child so every layer's output is seen; nested
-    sequentials are entered. Other models show the output of their first convolution only.
+    The outputs are recorded by ``autocnn.explain.activations`` (forward hooks), so any
+    model works, nested or not; a layer called twice shows its first call.
     """
-    from autocnn.nn import Conv2d, Sequential
+    from autocnn.explain import activations
 
-    was_training = getattr(model, "training", False)
-    model.eval()
-    found: list[tuple[str, Any, np.ndarray]] = []
+    convs = conv_layers(model)
+    acts = activations(model, np.asarray(image, dtype=_dtype(model)))
+    return [(path, conv, acts[path]) for path, conv in convs if path in acts]
 
-    def run(seq: Any, prefix: str, x: Tensor) -> Tensor:
-        for name, child in seq.named_children():
-            path = f"{prefix}.{name}" if prefix else name
-            if isinstance(child, Sequential):
-                x = run(child, path, x)
-                continue
-            x = child(x)
-            if isinstance(child, Conv2d):
-                found.append((path, child, x.data[0]))
-        return x
 
-    try:
-        with no_grad():
-            x = Tensor(np.asarray(image, dtype=np.float32)[None])
-            if isinstance(model, Sequential):
-                run(model, "", x)
-            else:
-                convs = conv_layers(model)
-                if convs:
-                    path, conv = convs[0]
-                    found.append((path, conv, conv(x).data[0]))
-    finally:
-        if was_training:
-            model.train()
-    return found
+def _dtype(model: Any) -> Any:
+    for p in model.parameters():
+        return p.data.dtype
+    return np.float32

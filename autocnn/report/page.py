@@ -168,8 +168,8 @@ def _filters(model: Any) -> str:
 def _feature_maps(model: Any, images: np.ndarray, labels: np.ndarray,
                   classes: list[str]) -> str:
     out = ["<p>What each convolution makes of a test image: one map per output channel, "
-           "before batch norm and ReLU, red positive, blue negative (one scale per "
-           "layer and image).</p>"]
+           "the convolution's own output (before any normalisation or activation), red "
+           "positive, blue negative (one scale per layer and image).</p>"]
     for n in range(min(FEATURE_MAP_IMAGES, len(images))):
         layers = contents.layer_outputs(model, images[n])
         name = classes[labels[n]] if labels[n] < len(classes) else str(labels[n])

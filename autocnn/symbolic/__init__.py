@@ -8,8 +8,11 @@ its own backward rules produce exact gradient formulas. This package
 * writes the textbook derivations, each with a ``check()`` proof: :func:`derive_batchnorm`,
   :func:`derive_conv2d`, :func:`derive_relu`, :func:`derive_maxpool`,
   :func:`derive_softmax_ce` (also ``autocnn derive NAME`` on the command line);
-* checks students' work: :func:`check_backward` (names the mistake pattern),
+* checks students' work: :func:`check_backward` (names the mistake pattern from the
+  catalogue in ``symbolic.exercises.mistakes``, shared with ``autocnn.course.inject``),
   :func:`check_formula` (a formula string, proved or refuted at a point);
+* renders derivations by name (``symbolic.rendering``, used by ``autocnn derive`` and
+  ``symbolic.docs``) and writes LaTeX that pdflatex compiles (``symbolic.latex``);
 * gives output sizes and parameter counts as formulas: :func:`shape_table`,
   :func:`dense_vs_conv`; and folds an eval-mode BatchNorm2d into its Conv2d:
   :func:`fold_batchnorm`.

@@ -35,8 +35,6 @@ class RunFolder:
                  resume: bool = False) -> None:
         self.folder = Path(folder)
         self.model, self.optimizer = model, optimizer
-        if not resume:
-            self.folder.mkdir(parents=True, exist_ok=True)
         name = getattr(getattr(loader, "dataset", None), "name", None)
         self.identity = {
             "model": model_fingerprint(model),
@@ -54,6 +52,8 @@ class RunFolder:
             "schedule": schedule.state_dict(),
             "stopper": stopper.state_dict(),
         }
+        self.folder.mkdir(parents=True, exist_ok=True)  # at the first save: a run that
+        # fails in its first epoch leaves no folder behind
         save_checkpoint(self.folder / LAST, self.model, self.optimizer, meta)
         if best:
             save_checkpoint(self.folder / BEST, self.model, self.optimizer, meta)

@@ -85,6 +85,7 @@ class Options:
 
 
 def check_options(opts: Options) -> None:
+    """Refuse options no picture can be drawn with (``ValueError`` naming the option)."""
     if opts.rankdir not in ("TB", "BT", "LR", "RL"):
         raise ValueError(
             f"to_dot: rankdir must be one of 'TB', 'BT', 'LR', 'RL', got {opts.rankdir!r}"
@@ -185,6 +186,7 @@ class Frame:
     trace: BackwardTrace | None
     shown: set[int] | None = None  # ids of nodes/leaves whose gradient is shown (None: all)
     highlight: frozenset[int] = frozenset()  # ids of the nodes/leaves whose gradient is new
+    visible: frozenset[int] | None = None  # ids of the nodes/leaves drawn (None: all)
     note: str | None = None
 
     def has_grad(self, item_id: int) -> bool:
@@ -319,6 +321,10 @@ class Drawer:
             style += " " + _HIGHLIGHT
         return f"{self.g.key(leaf)} [label={html_label(lines, bold_first=True)} {style}]"
 
+    def _shown(self, item: Any) -> bool:
+        """Is this node or leaf drawn on this picture (a neighbourhood view draws a few)?"""
+        return self.frame.visible is None or id(item) in self.frame.visible
+
     def _leaf_grad(self, leaf: Tensor) -> Any:
         """The gradient of a leaf to show on this picture, or None."""
         frame = self.frame
@@ -433,8 +439,12 @@ class Drawer:
                 members.setdefault(id(group), []).append(leaf)
                 group_of_key[id(group)] = group
                 continue
-            self.add(self.container(self.mm.of_item.get(id(leaf))), self.leaf_statement(leaf))
+            if self._shown(leaf):
+                self.add(self.container(self.mm.of_item.get(id(leaf))),
+                         self.leaf_statement(leaf))
         for node in g.nodes:
+            if not self._shown(node):
+                continue
             group = self.groups.get(id(node))
             if group is not None:
                 members.setdefault(id(group), []).append(node)
@@ -447,9 +457,11 @@ class Drawer:
             self.add(self.container(cluster.parent), self.group_statement(cluster, members[key]))
         seen_pairs: set[tuple[str, str]] = set()
         for node in g.nodes:
+            if not self._shown(node):
+                continue
             labels = self.edge_labels(node) if id(node) not in self.groups else None
             for index, source in enumerate(node.next_edges):
-                if source is None:
+                if source is None or not self._shown(source):
                     continue
                 s, c = self.rep(source), self.rep(node)
                 if s == c:
@@ -484,6 +496,8 @@ class Drawer:
             ]
             for child in cluster.children:
                 inner.extend(blocks.pop(child.key, []))
+            if len(inner) == 1:  # nothing of this module is on the picture
+                continue
             blocks[cluster.key] = [
                 f"subgraph {cluster.key} {{",
                 *("\t" + line for line in inner),

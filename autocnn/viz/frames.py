@@ -42,8 +42,11 @@ class Frames:
     the pictures one below the other.
     """
 
-    def __init__(self, output: Tensor, params: Any, opts: Options, grad_output: Any) -> None:
+    def __init__(self, output: Tensor, params: Any, opts: Options, grad_output: Any,
+                 around: int | None = None) -> None:
         self._graph = walk(output, "backward_frames")
+        self._around = around
+        self._neighbours = _neighbours(self._graph) if around is not None else {}
         self._params = params
         self._opts = opts
         self._trace = trace_backward(self._graph, grad_output)
@@ -75,6 +78,15 @@ class Frames:
 
     def __len__(self) -> int:
         return len(self.steps) + 1
+
+    def _near(self, centre: frozenset[int]) -> frozenset[int]:
+        """The nodes and leaves at most ``around`` edges from ``centre`` (either way)."""
+        seen = set(centre)
+        frontier = set(centre)
+        for _ in range(int(self._around or 0)):
+            frontier = {n for f in frontier for n in self._neighbours.get(f, ())} - seen
+            seen |= frontier
+        return frozenset(seen)
 
     def _numbers(self, k: int) -> tuple[int, int]:
         """The first and last op numbers (``#``) of step ``k``."""
@@ -127,7 +139,11 @@ class Frames:
         start = self._spans[k - 1][0] if k > 0 else 0
         shown = {id(item) for _, item in steps[:end]}
         highlight = frozenset(id(item) for _, item in steps[start:end])
-        frame = Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k))
+        visible = None
+        if self._around is not None and k > 0:
+            visible = self._near(highlight)
+        frame = Frame(self._trace, shown=shown, highlight=highlight, note=self.caption(k),
+                      visible=visible)
         return draw(self._graph, self._params, self._opts, frame)
 
     def __iter__(self) -> Iterator[GraphPicture]:
@@ -188,6 +204,18 @@ class Frames:
         return "\n".join(parts)
 
 
+def _neighbours(graph: Any) -> dict[int, set[int]]:
+    """id(node or leaf) -> ids of the nodes and leaves one edge away, in either direction."""
+    out: dict[int, set[int]] = {}
+    for node in graph.nodes:
+        for source in node.next_edges:
+            if source is None:
+                continue
+            out.setdefault(id(node), set()).add(id(source))
+            out.setdefault(id(source), set()).add(id(node))
+    return out
+
+
 def backward_frames(
     output: Tensor,
     params: Any = None,
@@ -200,6 +228,7 @@ def backward_frames(
     collapse: bool | int = False,
     rankdir: str = "TB",
     max_printed: int = MAX_PRINTED,
+    around: int | None = None,
 ) -> Frames:
     """Backpropagation through ``output``'s graph, one picture per step (see ``Frames``).
 
@@ -208,12 +237,18 @@ def backward_frames(
     highlighted, with the ops numbered in backward order. ``grad_output`` is dL/d(output)
     (default ones); ``.grad`` attributes are not touched. Other options are ``to_dot``'s.
     The graph must not have been freed by an earlier ``backward()`` (draw it first, or pass
-    ``retain_graph=True`` to that backward).
+    ``retain_graph=True`` to that backward). ``around=d`` draws, on each picture after the
+    first, only the boxes at most ``d`` edges from what the step computed: a readable
+    neighbourhood of a large graph instead of all of it.
     """
+    if around is not None and (isinstance(around, bool) or not isinstance(around, int)
+                               or around < 0):
+        raise ValueError(f"backward_frames: around must be None or an int >= 0, got "
+                         f"{around!r}")
     opts = Options(
         show_shapes=show_shapes, show_values=show_values, show_grads=True,
         cluster_modules=cluster_modules, number_steps=True, derivatives=derivatives,
         collapse=collapse, rankdir=rankdir, max_printed=max_printed,
     )
     check_options(opts)
-    return Frames(output, params, opts, grad_output)
+    return Frames(output, params, opts, grad_output, around)

@@ -417,7 +417,8 @@
       s.addEventListener("change", function () { ws[name] = parseInt(s.value, 10); render(); });
       return s;
     }
-    var top = terms.slice().sort(function (p, q) { return Math.abs(q[4]) - Math.abs(p[4]); }).slice(0, 12);
+    var nonzero = terms.filter(function (r) { return r[4] !== 0; });
+    var top = nonzero.sort(function (p, q) { return Math.abs(q[4]) - Math.abs(p[4]); }).slice(0, 12);
     var t = el("table", { cls: "terms" });
     t.appendChild(el("tr", {}, [el("th", { text: "d score / d y" }), el("th", { text: "" }),
       el("th", { text: "input x" }), el("th", { text: "" }), el("th", { text: "term" })]));
@@ -429,7 +430,9 @@
       el("p", {}, [el("span", { text: "input channel c " }), picker("c", Cg),
         el("span", { text: "  row a " }), picker("a", kh), el("span", { text: "  column b " }), picker("b", kw)]),
       el("p", { text: "The weight is used once per output position, so its gradient is the sum over every position (i, j) of d score / d y[" +
-        o + ", i, j] times the input it multiplied there. " + terms.length + " terms; the 12 largest:" }),
+        o + ", i, j] times the input it multiplied there. " + terms.length + " terms, " + nonzero.length +
+        " of them not zero (ReLU and max pooling pass no gradient to most positions)" +
+        (nonzero.length > 12 ? "; the 12 largest:" : ":") }),
       t, result("grad-sum", "Σ of all " + terms.length + " terms", total)];
   }
   var FORMULAS = { Conv2d: convFormula, Linear: linearFormula, MaxPool2d: poolFormula,
@@ -456,7 +459,9 @@
     var fn = FORMULAS[L.type];
     if (!fn || !DATA.images[state.image].inputs[L.path]) {
       var v = at(imageArr(state.image, "acts", L.path), idx);
-      formula.appendChild(el("p", { text: L.type + " rearranges or passes on its input; this entry is " + fmt(v) + "." }));
+      var how = L.type === "Flatten" ? "Flatten only rearranges its input into one row"
+        : "The formula view does not write out " + L.type + " layers";
+      formula.appendChild(el("p", { text: how + "; this entry is " + fmt(v) + "." }));
       return;
     }
     fn(L, sel.li, idx).forEach(function (e) { formula.appendChild(e); });
