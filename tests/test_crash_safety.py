@@ -264,16 +264,23 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 
 
-def test_diagnose_output_is_part_of_the_atomic_run_and_not_carried_over(
-        previous_run: Path) -> None:
+def test_diagnose_output_is_written_inside_the_atomic_run_folder(previous_run: Path,
+                                                                 monkeypatch) -> None:
+    from autocnn import files as files_module
+
+    swapped = []
+    real = files_module.replace_folder
+
+    def record(new, target):
+        swapped.append(sorted(p.name for p in Path(new).iterdir()))
+        return real(new, target)
+
+    monkeypatch.setattr(files_module, "replace_folder", record)
     assert main(["train", *SMALL, "--seed", "5", "--diagnose", "--out",
                  str(previous_run)]) == 0
+    assert "diagnosis" in swapped[0]  # in the staging folder before the swap
     assert (previous_run / "diagnosis" / "diagnosis.json").is_file()
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
-    # a later run without --diagnose: the diagnosis of another run does not stay beside it
-    assert main(["train", *SMALL, "--seed", "6", "--out", str(previous_run)]) == 0
-    assert not (previous_run / "diagnosis").exists()
-    assert (previous_run / "notes.txt").read_text() == "mine"
 
 
 def test_a_top_level_folder_or_a_folder_of_other_folders_is_refused(tmp_path: Path,
