@@ -65,9 +65,26 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"the metadata file {meta_file} is not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"the metadata file {meta_file} should hold a JSON object, got "
+                         f"{type(meta).__name__}")
     missing = [k for k in ("model", "in_channels", "image_size", "num_classes") if k not in meta]
-    if not isinstance(meta, dict) or missing:
+    if missing:
         raise ValueError(f"the metadata file {meta_file} lacks the entries {missing}")
+    # What is read from a file is checked as strictly as what is typed: int("3.5") or
+    # int(True) would be silent coercions, a huge size a MemoryError later.
+    if not isinstance(meta["model"], str):
+        raise ValueError(f"the metadata file {meta_file}: 'model' must be a model name, got "
+                         f"{meta['model']!r}")
+    for key in ("in_channels", "image_size", "num_classes"):
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"the metadata file {meta_file}: '{key}' must be a positive "
+                             f"integer, got {value!r}")
+    options = meta.get("dataset_options", {})
+    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+        raise ValueError(f"the metadata file {meta_file}: 'dataset_options' must be an "
+                         f"object of named options, got {options!r}")
     return meta
 
 
@@ -82,8 +99,8 @@ def load_model(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
 
     meta = read_metadata(path)
     state = load(path)
-    model = build_model(meta["model"], in_channels=int(meta["in_channels"]),
-                        image_size=int(meta["image_size"]), num_classes=int(meta["num_classes"]))
+    model = build_model(meta["model"], in_channels=meta["in_channels"],
+                        image_size=meta["image_size"], num_classes=meta["num_classes"])
     model.load_state_dict(state)
     model.eval()
     return model, meta

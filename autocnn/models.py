@@ -52,6 +52,9 @@ from autocnn.nn._checks import positive_int
 
 #: the smallest image side the two pooling stages can handle (4 → 2 → 1)
 MIN_IMAGE_SIZE = 4
+#: the largest sizes build_model accepts: values read from a model.json or typed on the
+#: command line are refused beyond them with a clear error, not a MemoryError
+MAX_IMAGE_SIZE, MAX_CHANNELS, MAX_CLASSES = 1024, 1024, 100_000
 
 
 def _pooled_size(image_size: int) -> int:
@@ -208,6 +211,11 @@ def build_model(name: str, in_channels: int = 1, image_size: int = 28,
     in_channels = positive_int(in_channels, "build_model", "in_channels")
     image_size = positive_int(image_size, "build_model", "image_size")
     num_classes = positive_int(num_classes, "build_model", "num_classes")
+    for arg, value, largest in (("in_channels", in_channels, MAX_CHANNELS),
+                                ("image_size", image_size, MAX_IMAGE_SIZE),
+                                ("num_classes", num_classes, MAX_CLASSES)):
+        if value > largest:
+            raise ValueError(f"build_model: '{arg}' must be at most {largest:,}, got {value:,}")
     smallest = MIN_IMAGE_SIZES.get(name, MIN_IMAGE_SIZE)
     if image_size < smallest:
         pools = {8: "three 2×2 poolings"}.get(smallest, "two 2×2 poolings")

@@ -23,7 +23,7 @@ from autocnn.models import build_model
 from autocnn.perf import limit_blas_threads
 
 SMALL = os.environ.get("AUTOCNN_EXAMPLE_SMALL") == "1"
-STEPS = 30 if SMALL else 80
+STEPS = 20 if SMALL else 80
 LR = 0.005  # autocnn train's Adam learning rate: the healthy baseline
 
 limit_blas_threads(1)  # small matrices: one BLAS thread is the fastest

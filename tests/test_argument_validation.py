@@ -262,3 +262,314 @@ def test_check_backward_refuses_a_backward_that_returns_no_numbers(returned) -> 
     assert not report
     assert "your code: the " in str(report)
     assert ("returned" in str(report)) or ("not an array of numbers" in str(report))
+
+
+# ---------------------------------------------------------------------- layers and functional
+@pytest.mark.parametrize("value", ["False", "no", 0, 1, None])
+def test_training_flags_are_bools(value) -> None:
+    x = ac.randn(4, 3)
+    with pytest.raises(TypeError, match="dropout: 'training' must be a bool"):
+        F.dropout(x, 0.5, training=value)
+    with pytest.raises(TypeError, match="batch_norm: 'training' must be a bool"):
+        F.batch_norm(x, None, None, training=value)
+    with pytest.raises(TypeError, match="train: mode must be a bool"):
+        nn.Linear(3, 3).train(value)
+    bn = nn.BatchNorm1d(3)
+    bn.training = value  # set behind train()'s back: the op still refuses it
+    with pytest.raises(TypeError, match="batch_norm: 'training'"):
+        bn(x)
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: nn.Linear(2, 3, bias=v),
+    lambda v: nn.Conv2d(1, 2, 3, bias=v),
+    lambda v: nn.Conv1d(1, 2, 3, bias=v),
+    lambda v: nn.ConvTranspose2d(1, 2, 3, bias=v),
+])
+def test_layer_bias_flags_are_bools(make) -> None:
+    for value in ("no", "False", 0, None):
+        with pytest.raises(TypeError, match="'bias' must be a bool"):
+            make(value)
+    assert make(False).bias is None
+
+
+@pytest.mark.parametrize("shape", [(2, 1, 0, 3), (2, 1, 3, 0), (2, 1, 0, 0)])
+def test_a_kernel_with_no_taps_is_refused_not_zeros(shape) -> None:
+    x = ac.randn(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="conv2d: the kernel of 'weight' must be at least 1×1"):
+        F.conv2d(x, ac.randn(*shape))
+    with pytest.raises(ValueError, match="at least 1×1"):
+        F.conv_transpose2d(x, ac.randn(1, 2, *shape[2:]))
+    with pytest.raises(ValueError, match="at least 1×1"):
+        F.conv1d(ac.randn(1, 1, 5), ac.randn(2, 1, 0))
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: nn.Conv2d(1, 2, 0), "'kernel_size' must be positive"),
+    (lambda: nn.Conv2d(1, 2, (0, 3)), "'kernel_size' must be positive"),
+    (lambda: nn.Conv2d(1, -2, 3), "'out_channels' must be a positive int"),
+    (lambda: nn.Linear(-1, 3), "'in_features' must be a positive int"),
+    (lambda: nn.Linear(2.0, 3), "'in_features' must be a positive int"),
+    (lambda: nn.BatchNorm2d(0), "'num_features' must be a positive int"),
+    (lambda: nn.MaxPool2d(0), "'kernel_size' must be positive"),
+    (lambda: F.avg_pool2d(ac.randn(1, 1, 4, 4), -1), "'kernel_size' must be positive"),
+    (lambda: F.conv2d(ac.randn(1, 1, 4, 4), ac.randn(1, 1, 2, 2), stride=0),
+     "'stride' must be positive"),
+    (lambda: F.conv2d(ac.randn(1, 1, 4, 4), ac.randn(1, 1, 2, 2), padding=-1),
+     "'padding' must be non-negative"),
+    (lambda: nn.Linear(2, 2, dtype="not-a-dtype"), "Linear: dtype must be"),
+])
+def test_sizes_are_positive_ints(make, words) -> None:
+    with pytest.raises((TypeError, ValueError), match=words):
+        make()
+
+
+@pytest.mark.parametrize("arg", ["shuffle", "drop_last"])
+@pytest.mark.parametrize("value", ["no", "False", 1, None])
+def test_dataloader_flags_are_bools(arg: str, value) -> None:
+    from autocnn.data import ArrayDataset, DataLoader
+
+    ds = ArrayDataset(np.zeros((4, 1, 2, 2), np.float32), np.arange(4))
+    with pytest.raises(TypeError, match=f"DataLoader: '{arg}' must be a bool"):
+        DataLoader(ds, batch_size=2, **{arg: value})
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, None])
+def test_load_state_dict_strict_is_a_bool(value) -> None:
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="load_state_dict: 'strict' must be a bool"):
+        model.load_state_dict(model.state_dict(), strict=value)
+
+
+def test_repr_summary_and_named_modules_of_a_cyclic_tree_name_the_cycle() -> None:
+    inner = nn.Sequential(nn.Linear(2, 2))
+    outer = nn.Sequential(inner)
+    inner.back = outer
+    for walk in (repr, lambda m: m.summary(), lambda m: list(m.named_modules()),
+                 lambda m: list(m.parameters()), lambda m: m.train()):
+        with pytest.raises(ValueError, match="the module tree has a cycle"):
+            walk(outer)
+    shared = nn.Linear(2, 2)
+    dag = nn.Sequential(shared, shared)  # shared, not cyclic: still fine
+    assert len(list(dag.named_modules())) == 2 and "Linear" in repr(dag)
+
+
+# ---------------------------------------------------------------------- data
+@pytest.mark.parametrize("images, words", [
+    (np.array([[[[None, 1.0]]]], dtype=object), "holding None"),
+    (np.array([[[["a", 1.0]]]], dtype=object), "holding 'a'"),
+    (np.ones((1, 1, 2, 2)) * 1j, "complex dtype"),
+    (np.array([[[["2024-01-01"]]]], dtype="datetime64[D]"), "datetime dtype"),
+    (np.array([[[["x"]]]]), "string dtype"),
+    (np.full((1, 1, 2, 2), np.nan), "must be finite"),
+    (np.full((1, 1, 2, 2), np.inf), "must be finite"),
+])
+def test_array_dataset_refuses_images_that_are_not_real_numbers(images, words) -> None:
+    from autocnn.data import ArrayDataset, DatasetError
+
+    with pytest.raises(DatasetError, match=words):
+        ArrayDataset(images, np.zeros(1, dtype=np.int64))
+
+
+def test_array_dataset_still_takes_object_arrays_of_numbers() -> None:
+    from autocnn.data import ArrayDataset
+
+    ds = ArrayDataset(np.array([[[[1, 2.5]]]], dtype=object), np.zeros(1, dtype=np.int64))
+    assert ds.images.dtype == np.float32 and ds.images[0, 0, 0, 1] == 2.5
+
+
+def _mnist_folder(tmp_path, image_side: int, label_dtype=np.uint8):
+    from autocnn.data import write_idx
+    from autocnn.data.mnist import FILES
+
+    images = np.zeros((3, image_side, image_side), np.uint8)
+    labels = np.array([0, 1, 2], dtype=label_dtype)
+    for stem, arr in zip(FILES, (images, labels, images, labels)):
+        write_idx(tmp_path / stem, arr)
+    return tmp_path
+
+
+@pytest.mark.parametrize("side, label_dtype", [(14, np.uint8), (29, np.uint8),
+                                               (28, np.int32)])
+def test_load_mnist_checks_28_by_28_images_and_uint8_labels(tmp_path, side,
+                                                           label_dtype) -> None:
+    from autocnn.data import DatasetError, load_mnist
+
+    folder = _mnist_folder(tmp_path, side, label_dtype)
+    with pytest.raises(DatasetError, match=r"should (be a uint8 array of shape \(N, 28, 28\)|"
+                                           r"have shape)"):
+        load_mnist(folder)
+
+
+def test_load_mnist_accepts_the_real_layout(tmp_path) -> None:
+    from autocnn.data import load_mnist
+
+    train, _ = load_mnist(_mnist_folder(tmp_path, 28))
+    assert train.images.shape == (3, 1, 28, 28)
+
+
+@pytest.mark.parametrize("shape", [(2**32 - 1, 2**32 - 1, 2**32 - 1, 2**32 - 1),
+                                   (2**16, 2**16, 2**16), (2**32 - 1,) * 2])
+def test_read_idx_refuses_header_sizes_that_overflow_or_are_huge(tmp_path, shape) -> None:
+    import struct
+
+    from autocnn.data import DatasetError, read_idx
+
+    path = tmp_path / "bad-idx"
+    path.write_bytes(bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
+                     + b"\0" * 16)
+    with pytest.raises(DatasetError, match="corrupt"):
+        read_idx(path)
+
+
+def test_read_idx_names_extra_bytes_and_truncation(tmp_path) -> None:
+    from autocnn.data import DatasetError, read_idx, write_idx
+
+    path = write_idx(tmp_path / "ok-idx", np.arange(6, dtype=np.uint8).reshape(2, 3))
+    np.testing.assert_array_equal(read_idx(path), np.arange(6).reshape(2, 3))
+    data = path.read_bytes()
+    path.write_bytes(data + b"\0")
+    with pytest.raises(DatasetError, match="or more"):
+        read_idx(path)
+    path.write_bytes(data[:-1])
+    with pytest.raises(DatasetError, match="corrupt"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize("shapes_option", [{"n_train": 10**12}, {"n_train": "3"},
+                                           {"image_size": 100_000}, {"seed": -1},
+                                           {"noise": float("nan")}, {"n_test": 2.5}])
+def test_shapes_options_are_validated_before_allocation(shapes_option) -> None:
+    from autocnn.data import DatasetError, load_shapes
+
+    with pytest.raises(DatasetError, match="shapes: "):
+        load_shapes(**shapes_option)
+
+
+@pytest.mark.parametrize("labels, predictions, words", [
+    ([0, 5], [0, 1], "'labels' holds 5"),
+    ([0, -1], [0, 1], "'labels' holds -1"),
+    ([0, 1], [3, 1], "'predictions' holds 3"),
+    ([0.5, 1], [0, 1], "integer class indices"),
+])
+def test_confusion_matrix_refuses_labels_out_of_range(labels, predictions, words) -> None:
+    from autocnn.training import confusion_matrix
+
+    with pytest.raises((ValueError, TypeError), match=words):
+        confusion_matrix(np.array(labels), np.array(predictions), 3)
+    np.testing.assert_array_equal(confusion_matrix(np.array([0, 2]), np.array([0, 1]), 3),
+                                  [[1, 0, 0], [0, 0, 0], [0, 1, 0]])
+
+
+# ---------------------------------------------------------------------- files and the CLI
+@pytest.mark.parametrize("change, words", [
+    ({"image_size": 100_000}, "'image_size' must be at most 1,024"),
+    ({"image_size": "12"}, "'image_size' must be a positive integer"),
+    ({"image_size": 12.5}, "'image_size' must be a positive integer"),
+    ({"num_classes": True}, "'num_classes' must be a positive integer"),
+    ({"in_channels": -1}, "'in_channels' must be a positive integer"),
+    ({"model": ["seed"]}, "'model' must be a model name"),
+    ({"dataset_options": [1, 2]}, "'dataset_options' must be an object"),
+])
+def test_values_read_from_model_json_are_validated(tmp_path, capsys, change, words) -> None:
+    import json
+
+    from autocnn.cli import main
+    from autocnn.model_files import save_model
+    from autocnn.models import build_model
+
+    meta = {"model": "seed", "in_channels": 1, "image_size": 12, "num_classes": 4,
+            "dataset": "shapes", "dataset_options": {}}
+    path = save_model(build_model("seed", 1, 12, 4), tmp_path / "model.npz", meta)
+    (tmp_path / "model.json").write_text(json.dumps({**meta, **change}))
+    assert main(["evaluate", "--model", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--image-size", "100000"], "'image_size' must be at most 1,024"),
+    (["--batch", "100000000"], "--batch must be between 1 and 64"),
+    (["--image-size", "0"], "'image_size' must be a positive int"),
+])
+def test_cli_sizes_are_validated_before_allocation(tmp_path, capsys, argv, words) -> None:
+    from autocnn.cli import main
+
+    assert main(["graph", *argv, "--out", str(tmp_path / "g.svg")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+def test_render_to_a_folder_path_is_a_clear_error(tmp_path) -> None:
+    from autocnn import viz
+
+    x = ac.tensor([1.0], requires_grad=True)
+    loss = (x * 2).sum()
+    (tmp_path / "pics.svg").mkdir()
+    for target in (tmp_path, tmp_path / "pics.svg", f"{tmp_path}/new-folder/"):
+        with pytest.raises(ValueError, match=r"render: .* is a folder"):
+            viz.render(loss, target, format="dot")
+    assert viz.render(loss, tmp_path / "g.dot", format="dot").read_text().startswith("digraph")
+
+
+# ---------------------------------------------------------------------- shape methods
+@pytest.mark.parametrize("call, words", [
+    (lambda t: t.transpose("a"), "transpose: 'axes' must be an int"),
+    (lambda t: t.transpose(0, None), "transpose: 'axes' must be an int"),
+    (lambda t: t.unsqueeze(2.5), "unsqueeze: 'axis' must be an int"),
+    (lambda t: t.unsqueeze(None), "unsqueeze: 'axis' must be an int"),
+    (lambda t: t.broadcast_to(None), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.broadcast_to((2.5, 3)), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.broadcast_to("ab"), "broadcast_to: 'shape' must be a tuple"),
+    (lambda t: t.pad(2.5), "pad: pad_width must hold"),
+    (lambda t: t.pad(((1.5, 0), (0, 0))), "pad: pad_width must hold"),
+    (lambda t: t.pad(((True, 0), (0, 0))), "pad: pad_width must hold"),
+    (lambda t: t @ 2.0, "matmul: both operands need at least 1 axis"),
+    (lambda t: 3 @ t, "matmul: both operands need at least 1 axis"),
+    (lambda t: ac.arange(None), "arange: start, stop and step must be numbers"),
+    (lambda t: ac.arange(0, 5, 0), "arange: cannot make a range"),
+    (lambda t: ac.autograd.grad((t * 2).sum(), None), "grad: 'inputs' must be a Tensor"),
+    (lambda t: ac.autograd.grad((t * 2).sum(), [t, 3]), r"grad: inputs\[1\] must be"),
+    (lambda t: ac.autograd.gradcheck(lambda u: u, 2.5), "gradcheck: 'inputs' must be"),
+])
+def test_shape_methods_name_bad_arguments(call, words) -> None:
+    t = ac.ones(2, 3, requires_grad=True)
+    with pytest.raises((TypeError, ValueError), match=words):
+        call(t)
+
+
+@pytest.mark.parametrize("name, options, words", [
+    ("shapes", {"foo": 1}, "unknown dataset option(s) foo; valid options are n_train"),
+    ("mnist", {"n_train": 5}, "unknown dataset option(s) n_train"),
+])
+def test_unknown_dataset_options_are_named(name, options, words) -> None:
+    from autocnn.data import DatasetError, load_dataset
+
+    with pytest.raises(DatasetError) as info:
+        load_dataset(name, **options)
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("value", [None, "a", 1j, [1.0, None], b"1"])
+def test_values_written_in_place_are_real_numbers(value) -> None:
+    t = ac.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="setitem: the value must be real numbers"):
+        t[0] = value
+    with pytest.raises(TypeError, match="fill_: the value must be real numbers"):
+        t.fill_(value)
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])  # None did not become NaN
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_module_and_optimizer_flags_are_bools(value) -> None:
+    model = nn.Sequential(nn.Linear(2, 2))
+    with pytest.raises(TypeError, match="'recurse' must be a bool"):
+        list(model.parameters(recurse=value))
+    with pytest.raises(TypeError, match="zero_grad: 'set_to_none' must be a bool"):
+        model.zero_grad(set_to_none=value)
+    with pytest.raises(TypeError, match="zero_grad: 'set_to_none' must be a bool"):
+        ac.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=value)
+    with pytest.raises(TypeError, match="requires_grad"):
+        model.requires_grad_(value)
+    with pytest.raises(TypeError, match=r"Sequential.to: dtype must be"):
+        model.to("not-a-dtype")

@@ -70,3 +70,14 @@ def test_a_diverging_run_with_diagnose_still_says_why(tmp_path, capsys):
     assert codes == ["lr_too_high"], codes
     assert "lower the learning rate" in captured.out
     assert not (out / "model.npz").exists()  # the failed run wrote no model
+
+
+def test_a_diagnosis_older_than_the_run_is_not_shown_as_the_runs(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *SMALL_TRAIN, "--diagnose", "--out", str(out)]) == 0
+    assert main(["train", *SMALL_TRAIN, "--seed", "1", "--out", str(out)]) == 0  # no diagnosis
+    capsys.readouterr()
+    assert main(["diagnose", str(out), "--steps", "5", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "is older than the run's model.json" in printed
+    assert "seed 1" in printed  # the recipe of the newer run

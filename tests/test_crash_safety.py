@@ -178,8 +178,19 @@ def test_a_run_killed_while_writing_its_outputs_leaves_the_previous_run(
     from autocnn.training import load_model
 
     before = _snapshot(previous_run)
-    result = _run_killed(_train_script(previous_run, "os.fsync = die"), previous_run.parent)
+    # killed between the new model.npz and its model.json: the mix the issue describes
+    kill = textwrap.dedent("""
+        import autocnn.training
+        from autocnn.serialization import save
+        def save_weights_then_die(model, path, metadata):
+            save(model.state_dict(), path)
+            die()
+        autocnn.training.save_model = save_weights_then_die
+    """)
+    result = _run_killed(_train_script(previous_run, kill), previous_run.parent)
     assert result.returncode == -signal.SIGKILL, result.stderr
+    (staging,) = [p for p in previous_run.parent.iterdir() if p.name.endswith(".tmp")]
+    assert (staging / "model.npz").is_file() and not (staging / "model.json").exists()
     assert _snapshot(previous_run) == before
     _, meta = load_model(previous_run / "model.npz")
     assert meta["seed"] == 1
@@ -213,6 +224,31 @@ def test_a_run_killed_right_after_the_swap_leaves_the_new_run_whole(
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 
 
+def test_without_an_atomic_exchange_a_kill_between_the_renames_is_recovered(
+        previous_run: Path) -> None:
+    from autocnn.training import load_model
+
+    before = _snapshot(previous_run)
+    kill = textwrap.dedent("""
+        import os
+        from autocnn import files
+        files._exchange = lambda a, b: False   # a file system without RENAME_EXCHANGE
+        real, count = os.rename, [0]
+        def rename(src, dst, *args, **kwargs):
+            count[0] += 1
+            if count[0] == 2:                  # after run -> .run.previous, before the new
+                die()
+            return real(src, dst, *args, **kwargs)
+        os.rename = rename
+    """)
+    result = _run_killed(_train_script(previous_run, kill), previous_run.parent)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert not previous_run.exists()  # the moment the fallback cannot avoid
+    files.recover_folder(previous_run)  # what every folder_writer does first
+    assert _snapshot(previous_run) == before
+    assert load_model(previous_run / "model.npz")[1]["seed"] == 1
+
+
 def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
         previous_run: Path) -> None:
     (previous_run / "sub").mkdir()
@@ -223,8 +259,22 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     # checkpoints/: the run's checkpoint folder (trainer); report.html: the run's page (pages)
     assert names == ["checkpoints", "metrics.csv", "metrics.json", "model.json", "model.npz",
                      "notes.txt", "report.html", "sub"]
+    assert "curves.png" not in names  # an output of the earlier run, gone with its folder
     assert (previous_run / "sub" / "a.txt").read_text() == "kept"
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
+
+
+def test_a_top_level_folder_or_a_folder_of_other_folders_is_refused(tmp_path: Path,
+                                                                    capsys) -> None:
+    assert main(["train", *SMALL, "--out", "/tmp"]) == 2
+    assert "top-level or mounted folder" in capsys.readouterr().err
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "README").write_text("mine")
+    assert main(["train", *SMALL, "--out", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "holds folders (src) but no earlier run" in err
+    assert sorted(p.name for p in project.iterdir()) == ["README", "src"]
 
 
 @pytest.mark.parametrize("target", [".", "..", "~", "/", "CWD", "CWD/.."])

@@ -56,13 +56,15 @@ def test_a_healthy_run_gets_no_finding(shapes):
     assert report.healthy and "no problems found" in report.text()
 
 
-def test_zero_init_is_found_as_constant_weights(shapes):
+def test_zero_init_is_found_as_constant_weights(shapes, tmp_path):
     model = _model(shapes)
     for p in model.parameters():
         p.data[...] = 0
     report = _diagnose(model, shapes)
     assert report.codes == ["weights_constant"], report.text()
     assert "0.weight, 4.weight, 9.weight" in report.findings[0].evidence
+    # nothing moves and every value is 0: the pictures still draw (and say so)
+    assert len([n for n in report.save(tmp_path) if n.endswith(".png")]) == len(PLOTS)
 
 
 def test_init_times_ten_is_found_by_the_initial_loss(shapes):
@@ -235,7 +237,10 @@ def test_save_writes_text_json_and_every_picture(shapes, tmp_path):
                       every=5, overfit_steps=5)
     names = report.save(tmp_path)
     assert names == ["diagnosis.txt", "diagnosis.json"] + [f"{p}.png" for p in PLOTS]
-    payload = json.loads((tmp_path / "diagnosis.json").read_text())
+    def refuse(constant):  # NaN/Infinity are not JSON: other readers reject them
+        raise AssertionError(f"diagnosis.json holds {constant}")
+
+    payload = json.loads((tmp_path / "diagnosis.json").read_text(), parse_constant=refuse)
     assert payload["healthy"] is False
     assert [f["code"] for f in payload["findings"]] == report.codes
     assert payload["training"]["steps"] == [0, 5]
@@ -297,14 +302,14 @@ def test_a_deep_sigmoid_stack_has_vanishing_gradients():
 
 def test_a_jump_of_the_loss_is_a_spike_and_noise_is_not():
     model = nn.Sequential(nn.Linear(2, 2))
-    calm = Monitor(model, every=100)
     noisy = [1.0 + 0.3 * np.sin(i) for i in range(30)]
-    for value in noisy:
-        calm.step(value)
+    with Monitor(model, every=100) as calm:
+        for value in noisy:
+            calm.step(value)
     assert "loss_spike" not in [f.code for f in calm.findings()]
-    spiky = Monitor(model, every=100)
-    for value in [*noisy[:25], 4.0, *noisy[26:]]:
-        spiky.step(value)
+    with Monitor(model, every=100) as spiky:
+        for value in [*noisy[:25], 4.0, *noisy[26:]]:
+            spiky.step(value)
     spikes = [f for f in spiky.findings() if f.code == "loss_spike"]
     assert len(spikes) == 1 and spikes[0].step == 25
 
@@ -329,3 +334,50 @@ def test_diagnose_of_a_watched_model_does_not_feed_the_watching_monitor(shapes):
     with Monitor(model, every=1) as watching:
         diagnose(model, shapes, steps=3, every=1, overfit_steps=3)
     assert watching.layers == {} and watching.step_count == 0
+
+
+def test_another_loss_is_not_judged_against_ln_c(shapes):
+    model = _model(shapes)
+    for p in model.parameters():
+        if p.ndim >= 2:
+            p.data *= 10
+
+    def doubled(logits, labels):
+        return F.cross_entropy(logits, labels) * 2
+
+    report = diagnose(model, shapes, loss_fn=doubled, checks=("initial_loss",))
+    assert report.codes == [] and report.checks["initial_loss"]["loss"] > 10
+
+
+def test_in_the_users_loop_the_inf_is_traced_to_its_primitive():
+    ac.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Linear(3, 2))
+    model[1].weight.data[...] = 1.0
+    model[2].weight.data[...] = 3e38
+    monitor = Monitor(model, every=1)
+    with monitor, np.errstate(all="ignore"):
+        loss = F.cross_entropy(model(ac.ones(4, 1, 2, 2)), ac.tensor([0, 1, 0, 1]))
+        monitor.step(loss)
+    (finding,) = [f for f in monitor.findings() if f.code == "nonfinite"]
+    assert finding.where == "2 (Linear)"
+    assert "anomaly mode:" in finding.evidence and "MatMul" in finding.evidence
+
+
+def test_a_step_without_the_hooks_warns_once():
+    monitor = Monitor(nn.Sequential(nn.Linear(2, 2)), every=1)
+    with pytest.warns(UserWarning, match="hooks are not installed"):
+        monitor.step(1.0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monitor.step(1.0)
+
+
+def test_without_batch_norm_raw_pixels_are_one_verdict_that_explains_the_rest(shapes):
+    ac.manual_seed(0)
+    model = build_model("lenet", in_channels=1, image_size=12, num_classes=shapes.num_classes)
+    report = _diagnose(model, (shapes.images * 255, shapes.labels))
+    assert report.codes == ["inputs_unnormalised"], report.text()
+    explained = [e["code"] for e in report.findings[0].values.get("explains", [])]
+    assert "initial_loss_high" in explained  # 255× larger inputs: 255× larger logits

@@ -250,3 +250,14 @@ def test_only_floating_tensors_can_require_grad() -> None:
         t.requires_grad = True
     with pytest.raises(TypeError, match="floating"):
         ac.tensor([True], requires_grad=True)
+
+
+def test_in_place_ops_refuse_results_their_dtype_cannot_hold() -> None:
+    counts = ac.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"\+=: the result has dtype float\d+, which cannot"):
+        counts += 1.5
+    counts += 1
+    np.testing.assert_array_equal(counts.numpy(), [2, 3])
+    halves = ac.tensor(np.array([1.0], dtype=np.float16))
+    halves += 1.5
+    assert halves.dtype == np.float16 and halves.item() == 2.5

@@ -120,5 +120,11 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 
 def arange(*args: Any, dtype: Any = None) -> Tensor:
     """Evenly spaced values, as ``np.arange`` (integers stay integers)."""
-    return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: start, stop and step must be numbers, got {a!r}")
+    try:
+        return Tensor._constant(np.arange(*args, dtype=_to_dtype(dtype, "arange")))
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"arange: cannot make a range from {args!r} ({exc})") from exc
 

@@ -225,6 +225,19 @@ def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
     return g
 
 
+def _tensor_list(value: Any, arg: str) -> list:
+    """A Tensor or a sequence of them as a list; anything else a TypeError naming ``arg``."""
+    if isinstance(value, Tensor):
+        return [value]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"grad: '{arg}' must be a Tensor or a sequence of Tensors, got "
+                        f"{type(value).__name__}")
+    for i, v in enumerate(value):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"grad: {arg}[{i}] must be a Tensor, got {type(v).__name__}")
+    return list(value)
+
+
 def _numeric_gradient(gradient: Any, out: Tensor, where: str) -> np.ndarray:
     """``gradient`` as an array of ``out``'s dtype, refusing what is not numbers.
 
@@ -302,8 +315,8 @@ def grad(
     ``create_graph=True`` the returned gradients are differentiable. An input that the
     outputs do not depend on raises, unless ``allow_unused=True`` (then its entry is None).
     """
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = _tensor_list(outputs, "outputs")
+    ins = _tensor_list(inputs, "inputs")
     if not outs or not ins:
         raise ValueError("grad: outputs and inputs must not be empty")
     for i, t in enumerate(ins):

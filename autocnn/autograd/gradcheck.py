@@ -65,6 +65,9 @@ class Mismatch:
 
 
 def _prepare_inputs(inputs: Any, where: str) -> tuple[list[Any], list[int]]:
+    if not isinstance(inputs, (Tensor, list, tuple)):
+        raise TypeError(f"{where}: 'inputs' must be a Tensor or a tuple of inputs, got "
+                        f"{type(inputs).__name__}")
     items = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     prepared, checked = [], []
     for i, x in enumerate(items):

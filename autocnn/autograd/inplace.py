@@ -53,14 +53,22 @@ class InPlace:
                 )
             # A non-leaf: record the out-of-place op; `x += y` then rebinds x to the result.
             return fn(self, value)
-        other = value.data if isinstance(value, _args.Tensor) else np.asarray(value)
+        other = (value.data if isinstance(value, _args.Tensor)
+                 else _args._real_value(value, self, op))
         result = fn(_args.Tensor._constant(self.data), _args.Tensor._constant(other)).data
         if result.shape != self.data.shape:
             raise ValueError(
                 f"{op}: the result of shape {result.shape} does not fit in place into a "
                 f"tensor of shape {self.data.shape}"
             )
-        np.copyto(self.data, result, casting="same_kind")
+        try:
+            np.copyto(self.data, result, casting="same_kind")
+        except TypeError:
+            raise TypeError(
+                f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
+                f"in a tensor of dtype {self.data.dtype} (as in PyTorch); compute out of "
+                "place, or convert the tensor first with .astype(...)"
+            ) from None
         self.mark_modified()
         return self
 
@@ -119,6 +127,7 @@ class InPlace:
                 "being recorded; build the new tensor out of place, or assign under "
                 "ac.no_grad()"
             )
-        data = value.data if isinstance(value, _args.Tensor) else value
+        data = (value.data if isinstance(value, _args.Tensor)
+                else _args._real_value(value, self, "setitem"))
         self.data[_args._index_arrays(index)] = data
         self.mark_modified()

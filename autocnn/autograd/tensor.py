@@ -364,10 +364,13 @@ class Tensor(InPlace):
         return _ops.Pow.apply(b, a)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(*_operands(self, other, "matmul"))
+        a, b = _operands(self, other, "matmul")
+        _args._check_matmul_operands(a, b)
+        return _ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         a, b = _operands(self, other, "matmul")
+        _args._check_matmul_operands(b, a)
         return _ops.MatMul.apply(b, a)
 
     def __neg__(self) -> Tensor:
@@ -556,6 +559,7 @@ class Tensor(InPlace):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         ndim = self.data.ndim
+        axes = tuple(_args._check_axis_int(a, "transpose", "axes") for a in axes)
         if not axes:
             axes = tuple(range(ndim))[::-1]
         if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
@@ -604,6 +608,7 @@ class Tensor(InPlace):
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert an axis of size 1 at position ``axis``."""
         ndim = self.data.ndim + 1
+        axis = _args._check_axis_int(axis, "unsqueeze")
         if not -ndim <= axis < ndim:
             raise ValueError(
                 f"unsqueeze: axis {axis} is out of range for a result of {ndim} axes"
@@ -614,6 +619,13 @@ class Tensor(InPlace):
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         """Repeat size-1 (and missing leading) axes to reach ``shape``."""
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+                for s in shape):
+            raise TypeError(f"broadcast_to: 'shape' must be a tuple of non-negative ints, got "
+                            f"{shape!r}")
         shape = tuple(int(s) for s in shape)
         if shape == self.data.shape:
             return self

@@ -192,6 +192,30 @@ def _integral(v: Any) -> bool:
     return isinstance(v, int)
 
 
+def _real_value(value: Any, target: Any, op: str) -> np.ndarray:
+    """A value written into ``target`` as an array, refusing what NumPy would coerce:
+    None becomes NaN in a float array, a string is parsed, a complex number is cut."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "biuf" or (arr.dtype.kind == "O" and target.data.dtype.kind == "O"):
+        return arr
+    raise TypeError(f"{op}: the value must be real numbers (a number, an array or a Tensor), "
+                    f"got {type(value).__name__} {value!r:.60}")
+
+
+def _check_matmul_operands(a: Any, b: Any) -> None:
+    for side, v in (("left", a), ("right", b)):
+        ndim = np.ndim(v.data if isinstance(v, Tensor) else v)
+        if ndim == 0:
+            raise ValueError(f"matmul: both operands need at least 1 axis, got a 0-d {side} "
+                             f"operand {v!r:.40}; multiply by a scalar with *")
+
+
+def _check_axis_int(value: Any, op: str, arg: str = "axis") -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: '{arg}' must be an int, got {value!r}")
+    return int(value)
+
+
 def _integer_subtract(a: np.ndarray, b: int | float) -> np.ndarray:
     try:
         return np.subtract(a, b)

@@ -133,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
                   "version of autocnn; the PNG pictures were written", file=sys.stderr)
             code = 1
         else:
-            written.append(explain.page(model, image[None], out / "explain.html",
-                                        labels=[label], classes=classes))
+            written.append(explain.page(model, [image], out / "explain.html", labels=[label],
+                                        classes=classes))
     print(f"wrote {', '.join(Path(w).name for w in written)} to {out}/ (layer {layer}, "
           f"entry {strongest} is its strongest output)")
     return code

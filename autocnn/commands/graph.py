@@ -23,6 +23,9 @@ from typing import Any
 
 from autocnn.commands import UserError
 
+#: a graph picture is of a small batch; more would only allocate (the picture is the same)
+MAX_BATCH = 64
+
 
 def add_parser(subparsers: Any) -> None:
     """Register ``autocnn graph``."""
@@ -90,9 +93,10 @@ def _model_and_loss(args: argparse.Namespace) -> tuple[Any, Any]:
         raise UserError(
             f"unknown model {args.model!r}; valid models: " + ", ".join(sorted(MODELS))
         )
-    for name in ("batch", "classes"):
-        if getattr(args, name) < 1:
-            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UserError(f"--batch must be between 1 and {MAX_BATCH}, got {args.batch}")
+    if args.classes < 1:
+        raise UserError(f"--classes must be at least 1, got {args.classes}")
     ac.manual_seed(0)
     try:
         model = build_model(args.model, in_channels=1, image_size=args.image_size,

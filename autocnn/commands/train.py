@@ -158,10 +158,31 @@ def check_out(value: str | os.PathLike) -> Path:
             raise UserError(f"--out {value} is {relation}; a run replaces its output folder "
                             "as a whole, so give it a folder of its own (e.g. --out "
                             "runs/my-run)")
+    own = "give a run a folder of its own (e.g. --out runs/my-run)"
     if real.parent == real:
-        raise UserError(f"--out {value} is the root of the file system; give a run a folder "
-                        "of its own (e.g. --out runs/my-run)")
+        raise UserError(f"--out {value} is the root of the file system; {own}")
+    if real.parent.parent == real.parent or (real.is_dir() and os.path.ismount(real)):
+        # /tmp, /usr, /home or a mounted disk: system folders, never a run's own
+        raise UserError(f"--out {value} is a top-level or mounted folder ({real}); {own}")
+    if real.is_dir() and not _holds_a_run(real):
+        folders = sorted(p.name for p in real.iterdir() if p.is_dir() and p.name not in
+                         RUN_FOLDERS)
+        if folders:
+            raise UserError(
+                f"--out {value} holds folders ({', '.join(folders[:3])}"
+                f"{', …' if len(folders) > 3 else ''}) but no earlier run; a run replaces "
+                f"its output folder as a whole, so {own}"
+            )
     return out
+
+
+#: sub-folders a run itself writes into --out (checkpoints for --resume, --diagnose's)
+RUN_FOLDERS = ("checkpoints", "diagnosis")
+
+
+def _holds_a_run(folder: Path) -> bool:
+    """True when ``folder`` holds an output of an earlier ``autocnn train``."""
+    return any((folder / name).exists() for name in (*OUTPUT_FILES, *RUN_FOLDERS))
 
 
 def load_data(name: str, options: dict[str, Any], data_dir: str | None = None,
@@ -256,6 +277,8 @@ def run(args: argparse.Namespace) -> int:
     if diagnosis is not None:
         diagnosis.stop()  # the hooks go before the outputs run the model again
     if history.stopped == "interrupted":
+        if diagnosis is not None:  # what was seen until Ctrl-C
+            diagnosis.finish(out / "diagnosis", not args.no_plots, stream=sys.stdout)
         return 130
     seconds = time.perf_counter() - start
     result = evaluate(model, test)

@@ -39,13 +39,23 @@ def load_dataset(name: str, root: str | Path | None = None, download: bool = Fal
     ``root`` and ``download`` apply to MNIST and Fashion-MNIST (see ``load_mnist``); other
     keyword options go to ``load_shapes`` or ``load_digits``.
     """
-    if name == "shapes":
-        return load_shapes(**options)
-    if name == "digits":
-        return load_digits(**options)
+    loaders = {"shapes": load_shapes, "digits": load_digits, "mnist": load_mnist,
+               "fashion-mnist": load_mnist}
+    if name not in loaders:
+        raise DatasetError(f"unknown dataset {name!r}; valid datasets are {', '.join(DATASETS)}")
+    # Options may come from a model.json: an unknown name is a DatasetError naming the valid
+    # ones, not a TypeError about keyword arguments.
+    import inspect
+
+    valid = [p for p in inspect.signature(loaders[name]).parameters
+             if p not in ("root", "kind", "download")]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise DatasetError(f"{name}: unknown dataset option(s) {', '.join(unknown)}; valid "
+                           f"options are {', '.join(valid) or 'none'}")
     if name in ("mnist", "fashion-mnist"):
         return load_mnist(root, kind=name, download=download, **options)
-    raise DatasetError(f"unknown dataset {name!r}; valid datasets are {', '.join(DATASETS)}")
+    return loaders[name](**options)
 
 
 __all__ = [

@@ -55,7 +55,7 @@ class ArrayDataset:
             raise DatasetError(
                 f"ArrayDataset {self.name!r}: expected integer 'labels', got dtype {labels.dtype}"
             )
-        self.images = images.astype(np.float32, copy=False)
+        self.images = _real_images(images, self.name)
         self.labels = labels.astype(np.int64, copy=False)
         if not self.classes:
             count = int(self.labels.max()) + 1 if self.labels.size else 0
@@ -96,6 +96,35 @@ class ArrayDataset:
             f"ArrayDataset({self.name!r}, {len(self)} images of shape "
             f"{'×'.join(map(str, self.image_shape))}, classes={list(self.classes)})"
         )
+
+
+def _real_images(images: np.ndarray, name: str) -> np.ndarray:
+    """``images`` as float32, refusing what would silently become wrong pixels.
+
+    An object array holding None would turn into NaN, a complex array would lose its
+    imaginary part, strings or datetimes are not pixels; NaN or infinite pixels make every
+    loss NaN several steps later, far from the cause.
+    """
+    where = f"ArrayDataset {name!r}"
+    if images.dtype.kind == "O":
+        bad = [v for v in images.reshape(-1)
+               if v is None or isinstance(v, (bool, complex, str, bytes))
+               or not isinstance(v, (int, float, np.integer, np.floating))]
+        if bad:
+            raise DatasetError(f"{where}: 'images' must hold real numbers, got an object "
+                               f"array holding {bad[0]!r}")
+        images = images.astype(np.float64)
+    if images.dtype.kind not in "biuf":
+        kind = {"c": "complex", "M": "datetime", "m": "timedelta", "U": "string",
+                "S": "bytes"}.get(images.dtype.kind, str(images.dtype))
+        raise DatasetError(f"{where}: 'images' must hold real numbers, got {kind} dtype "
+                           f"{images.dtype}")
+    out = images.astype(np.float32, copy=False)
+    if out.size and not np.isfinite(out).all():
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        raise DatasetError(f"{where}: 'images' must be finite, got {out[first]} at index "
+                           f"{first}")
+    return out
 
 
 @dataclass

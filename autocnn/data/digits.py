@@ -31,6 +31,8 @@ def load_digits(test_size: int = TEST_SIZE) -> Split:
     bunch = sklearn_digits()
     images = (np.asarray(bunch.images, dtype=np.float32) / 16.0)[:, None, :, :]
     labels = np.asarray(bunch.target, dtype=np.int64)
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, np.integer)):
+        raise DatasetError(f"digits: 'test_size' must be an int, got {test_size!r}")
     if not 0 < test_size < len(labels):
         raise DatasetError(
             f"digits: expected 'test_size' between 1 and {len(labels) - 1}, got {test_size}"

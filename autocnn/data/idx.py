@@ -10,12 +10,15 @@ another kind gives a clear ``DatasetError`` instead of a garbled array.
 from __future__ import annotations
 
 import gzip
+import math
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from autocnn.data.dataset import DatasetError, DatasetNotFoundError
+from autocnn.files import atomic_write
 
 #: IDX type code → NumPy dtype (big-endian as stored)
 TYPE_CODES: dict[int, np.dtype] = {
@@ -29,13 +32,20 @@ TYPE_CODES: dict[int, np.dtype] = {
 _CODE_OF_KIND = {(dt.kind, dt.itemsize): code for code, dt in TYPE_CODES.items()}
 
 
-def _read_bytes(path: Path) -> bytes:
+#: no IDX file autocnn reads is larger than this (MNIST's largest is 47 MB): a header that
+#: announces more is corrupt, and reading it would only exhaust the memory
+MAX_BYTES = 2**32
+
+
+def _open(path: Path) -> BinaryIO:
     if not path.is_file():
         raise DatasetNotFoundError(f"read_idx: no such file: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _read(stream: BinaryIO, count: int, path: Path) -> bytes:
     try:
-        with opener(path, "rb") as stream:
-            return stream.read()
+        return stream.read(count)
     except (OSError, EOFError) as exc:  # gzip raises BadGzipFile (an OSError) or EOFError
         raise DatasetError(f"read_idx: {path} is not a readable gzip file ({exc})") from exc
 
@@ -45,34 +55,47 @@ def read_idx(path: str | Path) -> np.ndarray:
 
     The result has the file's shape and a native-endian dtype (uint8 for MNIST). Raises
     ``DatasetNotFoundError`` when the file does not exist and ``DatasetError`` when its
-    header or length is wrong.
+    header or length is wrong. The header is checked before the data is read, so a size
+    that overflows or exceeds ``MAX_BYTES`` is an error, never a huge allocation.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise DatasetError(f"read_idx: {path} is too short to be an IDX file ({len(raw)} bytes)")
-    zero1, zero2, code, ndim = raw[0], raw[1], raw[2], raw[3]
-    if zero1 or zero2 or code not in TYPE_CODES:
-        raise DatasetError(
-            f"read_idx: {path} is not an IDX file: magic number {raw[:4].hex()} should be "
-            f"0000 followed by a type code in {[hex(c) for c in TYPE_CODES]} and the number "
-            "of dimensions"
-        )
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DatasetError(
-            f"read_idx: {path} is truncated: its header announces {ndim} dimensions "
-            f"({header} bytes) but the file has {len(raw)} bytes"
-        )
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = TYPE_CODES[code]
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected:
+    with _open(path) as stream:
+        magic = _read(stream, 4, path)
+        if len(magic) < 4:
+            raise DatasetError(f"read_idx: {path} is too short to be an IDX file "
+                               f"({len(magic)} bytes)")
+        zero1, zero2, code, ndim = magic[0], magic[1], magic[2], magic[3]
+        if zero1 or zero2 or code not in TYPE_CODES:
+            raise DatasetError(
+                f"read_idx: {path} is not an IDX file: magic number {magic.hex()} should be "
+                f"0000 followed by a type code in {[hex(c) for c in TYPE_CODES]} and the "
+                "number of dimensions"
+            )
+        header = 4 + 4 * ndim
+        sizes = _read(stream, 4 * ndim, path)
+        if len(sizes) < 4 * ndim:
+            raise DatasetError(
+                f"read_idx: {path} is truncated: its header announces {ndim} dimensions "
+                f"({header} bytes) but the file has {4 + len(sizes)} bytes"
+            )
+        shape = struct.unpack(f">{ndim}I", sizes)
+        dtype = TYPE_CODES[code]
+        # Python integers: a product of 32-bit sizes in int64 could wrap around and match
+        needed = math.prod(shape) * dtype.itemsize
+        if needed > MAX_BYTES:
+            raise DatasetError(
+                f"read_idx: {path} is corrupt: its header announces a {dtype.name} array of "
+                f"shape {list(shape)} ({needed} bytes), more than the {MAX_BYTES} bytes an "
+                "IDX dataset file may hold"
+            )
+        payload = _read(stream, needed + 1, path)  # one byte more: is there extra data?
+    if len(payload) != needed:
         raise DatasetError(
             f"read_idx: {path} is corrupt: a {dtype.name} array of shape {list(shape)} needs "
-            f"{expected} bytes, the file has {len(raw)}"
+            f"{header + needed} bytes, the file has "
+            f"{header + len(payload)}{' or more' if len(payload) > needed else ''}"
         )
-    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    data = np.frombuffer(payload, dtype=dtype).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
 
 
@@ -93,7 +116,7 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
         raise DatasetError(f"write_idx: IDX holds at most 255 dimensions, got {array.ndim}")
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     payload = header + np.ascontiguousarray(array, dtype=TYPE_CODES[code]).tobytes()
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as stream:
-        stream.write(payload)
+    if path.suffix == ".gz":  # compressed in memory, so the file itself is written once
+        payload = gzip.compress(payload, mtime=0)
+    atomic_write(path, payload)
     return path

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.data.dataset import ArrayDataset
 from autocnn.random import generator
 
@@ -63,8 +63,8 @@ class DataLoader:
         self.dataset = dataset
         self.images, self.labels = _as_arrays(dataset)
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = check_bool(shuffle, "DataLoader", "shuffle")
+        self.drop_last = check_bool(drop_last, "DataLoader", "drop_last")
         if transform is not None and not callable(transform):
             raise TypeError(f"DataLoader: 'transform' must be callable (images -> images) or "
                             f"None, got {type(transform).__name__}")

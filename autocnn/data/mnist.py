@@ -169,6 +169,8 @@ def download_mnist(kind: str = "mnist", folder: str | Path | None = None,
             try:
                 with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as r:
                     shutil.copyfileobj(r, out)
+                    out.flush()
+                    os.fsync(out.fileno())  # on disk before the rename makes it the file
                 got = md5sum(temp)
                 if got != expected:
                     raise DatasetError(
@@ -239,15 +241,16 @@ def load_mnist(
     arrays = [read_idx(_find(folder, stem, source.name)) for stem in FILES]
     splits = []
     for images, labels, part in ((arrays[0], arrays[1], "train"), (arrays[2], arrays[3], "test")):
-        if images.ndim != 3 or images.dtype != np.uint8:
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
             raise DatasetError(
                 f"{source.name}: the {part} images in {folder} should be a uint8 array of shape "
                 f"(N, 28, 28), got {images.dtype} of shape {list(images.shape)}"
             )
-        if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        if labels.ndim != 1 or labels.shape[0] != images.shape[0] or labels.dtype != np.uint8:
             raise DatasetError(
                 f"{source.name}: the {part} labels in {folder} should have shape "
-                f"[{images.shape[0]}] (one per image), got {list(labels.shape)}"
+                f"[{images.shape[0]}] (one uint8 label per image), got {labels.dtype} of "
+                f"shape {list(labels.shape)}"
             )
         if labels.size and labels.max() >= len(source.classes):
             raise DatasetError(

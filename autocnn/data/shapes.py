@@ -33,6 +33,10 @@ CLASSES: tuple[str, ...] = ("x", "o", "plus", "hline", "vline")
 MIN_SIZE, MAX_SIZE = 6, 28
 
 
+#: the most images one call makes (1,000,000 images of 28×28 float32 are 3 GB)
+MAX_IMAGES = 1_000_000
+
+
 def _segment_distance(rows: np.ndarray, cols: np.ndarray, a: tuple[float, float],
                       b: tuple[float, float]) -> np.ndarray:
     """Distance from every pixel centre (row, col) to the segment from a to b."""
@@ -119,12 +123,18 @@ def make_shapes(
             f"shapes: unknown class names {unknown or list(classes)}; valid classes are "
             f"{list(CLASSES)}"
         )
-    if n < 0:
-        raise DatasetError(f"shapes: expected 'n' >= 0 images, got {n}")
-    if noise < 0:
-        raise DatasetError(f"shapes: expected 'noise' >= 0, got {noise}")
-    if jitter is not None and jitter < 0:
-        raise DatasetError(f"shapes: expected 'jitter' >= 0 or None, got {jitter}")
+    # Options may come from a model.json: checked as strictly as typed ones, before anything
+    # is allocated (n = 10**9 would be a MemoryError, "3" a TypeError deep inside NumPy).
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise DatasetError(f"shapes: 'n' must be an int, got {n!r}")
+    if not 0 <= n <= MAX_IMAGES:
+        raise DatasetError(f"shapes: expected 'n' between 0 and {MAX_IMAGES:,} images, got {n}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(noise) or noise < 0:
+        raise DatasetError(f"shapes: expected 'noise' >= 0 (a finite number), got {noise!r}")
+    if jitter is not None and (isinstance(jitter, bool)
+                               or not isinstance(jitter, (int, np.integer)) or jitter < 0):
+        raise DatasetError(f"shapes: expected 'jitter' an int >= 0 or None, got {jitter!r}")
     if seed is None:
         from autocnn.random import generator
 
@@ -171,6 +181,11 @@ def load_shapes(
     Train and test images come from two independent streams of the same seed, so no test
     image is a copy of a training image by construction (they may coincide only by chance).
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DatasetError(f"shapes: 'seed' must be a non-negative int, got {seed!r}")
+    if isinstance(classes, str):
+        raise DatasetError(f"shapes: 'classes' must be a sequence of class names, got the "
+                           f"string {classes!r}")
     train_rng, test_rng = (np.random.default_rng([seed, part]) for part in (0, 1))
     common = dict(image_size=image_size, classes=classes, noise=noise, jitter=jitter)
     return Split(

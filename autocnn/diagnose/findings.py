@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,12 +78,16 @@ class Finding:
             raise ValueError(f"Finding: unknown severity {self.severity!r}; valid "
                              f"severities are {', '.join(SEVERITIES)}")
 
-    def text(self) -> str:
-        """Two lines: ``[code] evidence`` and ``  do this: advice``."""
-        return f"[{self.code}] {self.evidence}\n    do this: {self.advice}"
+    def text(self, width: int = 92) -> str:
+        """``[code] evidence`` and ``do this: advice``, wrapped at ``width`` columns."""
+        evidence = textwrap.fill(f"[{self.code}] {self.evidence}", width,
+                                 subsequent_indent="   ")
+        advice = textwrap.fill(f"do this: {self.advice}", width, initial_indent="    ",
+                               subsequent_indent="             ")
+        return f"{evidence}\n{advice}"
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """The findings of a diagnosis and the measurements behind them.
 
@@ -128,6 +133,14 @@ class Report:
 
     def __str__(self) -> str:
         return self.text()
+
+    def __repr__(self) -> str:
+        # short: the records behind a report are large (print(report) shows it all)
+        return f"Report(codes={self.codes}, healthy={self.healthy})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and Jupyter show the readable text, not the repr."""
+        printer.text(self.text())
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain JSON-ready values (non-finite numbers become ``None``)."""

@@ -35,6 +35,7 @@ With no step sampled, the hooks cost one ``isfinite`` pass per module output. Pa
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,7 @@ class Monitor:
         self._incoming: dict[str, np.ndarray] | None = None
         self._seen: set[str] = set()
         self._loss_given = False
+        self._warned = False
 
     # ------------------------------------------------------------------ hooks
     @property
@@ -173,6 +175,7 @@ class Monitor:
             bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
             self.nonfinite = {"step": self.step_count, "where": f"{name} ({_kind(module)})",
                               "kind": "forward", "count": bad, "size": int(np.size(data))}
+            self.nonfinite["anomaly"] = _ask_anomaly_mode(module, inputs)
 
     def _record_activation(self, name: str, module: Any, output: Tensor) -> None:
         y = np.asarray(output.data, dtype=np.float64)
@@ -218,6 +221,11 @@ class Monitor:
     # ------------------------------------------------------------------ the step
     def step(self, loss: Tensor | float | None = None) -> None:
         """Call once per training step, right after ``optimizer.step()``."""
+        if not self._handles and not self._warned:
+            self._warned = True
+            warnings.warn("Monitor.step: the monitor's hooks are not installed (use `with "
+                          "monitor:` or monitor.attach() before the loop): only the losses "
+                          "and the weight ratios are measured", stacklevel=2)
         if loss is None:
             value = math.nan
         elif isinstance(loss, Tensor):
@@ -314,7 +322,8 @@ class Monitor:
             if records:
                 r = records[-1]
                 lines.append(f"  {name}: log10 update:data {_fmt(r['update_data'])}, "
-                             f"log10 grad:data {_fmt(r['grad_data'])}")
+                             f"log10 grad:data {_fmt(r['grad_data'])}, "
+                             f"grad norm {r['grad_norm']:.3g}")
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -331,6 +340,23 @@ class Monitor:
         return {"steps": self.steps, "every": self.every, "step_count": self.step_count,
                 "losses": self.losses, "layers": layers, "params": self.params,
                 "nonfinite": self.nonfinite, "accumulated": self.accumulated}
+
+
+def _ask_anomaly_mode(module: Any, inputs: tuple) -> str | None:
+    """Run ``module`` once more on the same (finite) inputs under anomaly mode: the first
+    line of what it says names the primitive that made the NaN/inf (``None`` if silent).
+
+    Without a graph, so nothing is recorded; the monitor's own hook ignores this call.
+    """
+    from autocnn.autograd.anomaly import detect_anomaly
+    from autocnn.autograd.grad_mode import no_grad
+
+    try:
+        with detect_anomaly(), no_grad(), np.errstate(all="ignore"):
+            module(*inputs)
+    except RuntimeError as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 def _fmt(value: float) -> str:

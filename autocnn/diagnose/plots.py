@@ -166,8 +166,10 @@ def plot_update_ratios(monitor: Any, path: str | os.PathLike) -> Path:
     ax.text(0.99, (LOW_RATIO - low) / (high - low) - 0.01, "steps too small: raise the lr",
             transform=ax.transAxes, ha="right", va="top", fontsize=8, color="darkblue")
     if not drawn:
-        ax.text(0.5, 0.5, "no weight moved (zero gradients or no optimiser step)",
+        ax.text(0.5, 0.5, "no ratio to draw: no weight moved (zero gradients, no optimiser\n"
+                "step) or the weights have no spread (all zero?)",
                 ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlim(min(monitor.steps) - 1, max(monitor.steps) + 1)
     ax.set(xlabel="training step", ylabel="log10( std(update) / std(weight before) )",
            title="update:data ratio of each weight per step")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -189,7 +191,8 @@ def plot_gradient_flow(monitor: Any, path: str | os.PathLike) -> Path:
         ratios = [r["grad_data"] for r in monitor.params[name] if r["grad_data"] == r["grad_data"]]
         finite = [v for v in ratios if not math.isinf(v)]
         if not finite:
-            dead.append(i)
+            zero = all(r["grad_norm"] == 0 for r in monitor.params[name])
+            dead.append((i, "gradient\nexactly 0" if zero else "weight has\nno spread"))
             medians.append(math.nan)
             continue
         medians.append(float(np.median(finite)))
@@ -200,14 +203,16 @@ def plot_gradient_flow(monitor: Any, path: str | os.PathLike) -> Path:
     # tight axis would make it look like a cliff
     top = max(everything, default=0.0) + 0.5
     low = min(min(everything, default=-3.0) - 1.0, top - 4.5)
-    for i in dead:
+    for i, why in dead:
         ax.plot(i, low + 0.3, "x", color="darkred", ms=10)
-        ax.text(i, low + 0.45, "gradient\nexactly 0", ha="center", va="bottom", fontsize=8,
-                color="darkred")
+        ax.text(i, low + 0.45, why, ha="center", va="bottom", fontsize=8, color="darkred")
     ax.set_xticks(range(len(names)), [f"{n}\n{kinds.get(n, '')}" for n in names], fontsize=8)
     ax.set_ylim(low, top)
     ax.set(ylabel="log10( std(grad) / std(weight) )", xlabel="weights, input side first",
            title="gradient flow: how much gradient each weight gets, relative to its size")
+    ax.vlines([], [], [], color="C2", lw=3, alpha=0.5, label="smallest to largest")
+    ax.legend(fontsize=8, loc="best")
+    ax.set_xlim(-0.5, len(names) - 0.5)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return _save(fig, path)

@@ -108,7 +108,9 @@ def before_training(model: Any, images: np.ndarray, labels: np.ndarray, num_clas
     if "initial_loss" in chosen:
         measured["initial_loss"], found = _checks.check_initial_loss(
             model, images[:256], labels[:256], num_classes, loss_fn)
-        findings += found
+        # ln C is the initial value of the cross-entropy only: another loss is measured
+        # (and shown) but not judged, apart from a NaN
+        findings += [f for f in found if loss_fn is None or f.code == "nonfinite"]
     if "overfit" in chosen:
         measured["overfit"], found = _checks.check_overfit(
             model, images[batch], labels[batch], num_classes, loss_fn, steps=overfit_steps)
@@ -174,8 +176,9 @@ def train_monitored(model: Any, loader: Any, optimizer: Any, loss_fn: Any = None
                 optimizer.step()
             monitor.step(loss)
             if monitor.nonfinite is not None:
-                monitor.nonfinite["anomaly"] = _anomaly_message(model, loss_fn, images,
-                                                                labels, detect_anomaly)
+                if not monitor.nonfinite.get("anomaly"):  # e.g. NaN first in backward
+                    monitor.nonfinite["anomaly"] = _anomaly_message(model, loss_fn, images,
+                                                                    labels, detect_anomaly)
                 break
     return monitor
 

@@ -129,10 +129,13 @@ def _nonfinite(monitor: Any) -> list[Finding]:
         evidence = f"at step {bad['step']} the loss became {bad.get('value')}"
     if bad.get("anomaly"):
         evidence += f" (anomaly mode: {bad['anomaly']})"
+    advice = ("lower the learning rate and check the inputs are normalised: NaN and inf "
+              "usually come from steps or inputs far too large")
+    if not bad.get("anomaly"):
+        advice += "; to see the operation, run that step inside " \
+                  "`with ac.autograd.detect_anomaly():`"
     return [Finding(
-        "nonfinite", evidence,
-        "lower the learning rate and check the inputs are normalised; to see the operation, "
-        "run that step inside `with ac.autograd.detect_anomaly():`",
+        "nonfinite", evidence, advice,
         severity="error", where=bad["where"], step=bad["step"], values=dict(bad))]
 
 
@@ -242,20 +245,30 @@ def _spikes(monitor: Any) -> list[Finding]:
 
 def _layers(monitor: Any) -> list[Finding]:
     findings = []
+    previous: tuple[str, dict[str, Any]] | None = None  # the layers in forward order
     for name, entry in monitor.layers.items():
+        before, previous = previous, (name, entry)
         if not entry["records"]:
             continue
         last = entry["records"][-1]
         where = f"{name} ({entry['kind']})"
         dead = last.get("dead")
         if dead is not None and dead > DEAD_LIMIT:
+            feeding = ""
+            if before is not None and before[1]["records"]:
+                r = before[1]["records"][-1]
+                if r["mean"] < 0:
+                    feeding = (f"; its input, the output of {before[0]} "
+                               f"({before[1]['kind']}), has mean {r['mean']:.3g} and std "
+                               f"{r['std']:.3g}: mostly below 0")
             findings.append(Finding(
                 "dead_relu",
                 f"in {where} {100 * dead:.0f}% of the units output 0 for every image of the "
-                f"batch at step {last['step']}: they pass no gradient back and stop learning",
-                "make sure the biases are not initialised to large negative values, use the "
-                "default (Kaiming) initialisation, lower the learning rate (large steps kill "
-                "ReLUs), or put batch norm before the ReLU",
+                f"batch at step {last['step']}: they pass no gradient back and stop "
+                f"learning{feeding}",
+                "make sure the biases (and batch-norm shifts) before the ReLU are not set to "
+                "large negative values, use the default (Kaiming) initialisation, lower the "
+                "learning rate (large steps kill ReLUs), or put batch norm before the ReLU",
                 severity="error" if dead > 0.9 else "warning", where=name, step=last["step"],
                 values={"dead": dead}))
         saturated = last.get("saturated")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.tensor import Tensor, tensor
+from autocnn.autograd.tensor import Tensor, check_bool, tensor  # noqa: F401 (re-exported)
 
 
 def as_tensor(value: Any, op: str, arg: str) -> Tensor:
@@ -62,6 +62,20 @@ def check_ndim(t: Tensor, ndims: tuple[int, ...], op: str, arg: str, layout: str
         raise ValueError(
             f"{op}: expected '{arg}' to be a {layout} tensor, got shape {list(t.shape)} "
             f"({t.ndim} axes)"
+        )
+
+
+def check_kernel(weight: Tensor, op: str, arg: str = "weight") -> None:
+    """Raise unless the two kernel axes (the last two) of ``weight`` are non-empty.
+
+    A 0-high kernel has no taps: the sums over it are empty and the op would silently
+    return zeros.
+    """
+    kh, kw = weight.shape[-2:]
+    if kh < 1 or kw < 1:
+        raise ValueError(
+            f"{op}: the kernel of '{arg}' must be at least 1×1, got {kh}×{kw} (weight shape "
+            f"{list(weight.shape)})"
         )
 
 

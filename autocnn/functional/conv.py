@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd.tensor import Tensor
-from autocnn.functional._checks import as_tensor, check_ndim, pair, single
+from autocnn.functional._checks import as_tensor, check_kernel, check_ndim, pair, single
 from autocnn.ops import Unfold, output_size
 
 
@@ -51,6 +51,7 @@ def conv2d(
     dilation = pair(dilation, "conv2d", "dilation", 1)
     G = check_groups(groups, "conv2d")
     N, C, H, W = x.shape
+    check_kernel(weight, "conv2d")
     F_out, Cw, kh, kw = weight.shape
     if C % G:
         raise ValueError(

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocnn.autograd.tensor import Tensor
-from autocnn.functional._checks import as_tensor, check_ndim, pair
+from autocnn.functional._checks import as_tensor, check_kernel, check_ndim, pair
 from autocnn.functional.conv import check_groups
 from autocnn.ops import Fold
 
@@ -62,6 +62,7 @@ def conv_transpose2d(
                 f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
             )
     N, C, H, W = x.shape
+    check_kernel(weight, op)
     Cw, Og, kh, kw = weight.shape
     if C % G:
         raise ValueError(

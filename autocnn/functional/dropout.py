@@ -8,7 +8,7 @@ import numpy as np
 
 from autocnn import random as _random
 from autocnn.autograd.tensor import Tensor
-from autocnn.functional._checks import as_tensor, check_probability
+from autocnn.functional._checks import as_tensor, check_bool, check_probability
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
@@ -19,6 +19,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     """
     x = as_tensor(x, "dropout", "input")
     p = check_probability(p, "dropout")
+    training = check_bool(training, "dropout", "training")
     if not training or p == 0.0:
         return x
     if p == 1.0:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd.tensor import Tensor
-from autocnn.functional._checks import as_tensor
+from autocnn.functional._checks import as_tensor, check_bool
 from autocnn.ops import backend
 
 
@@ -58,6 +58,7 @@ def batch_norm(
     ``weight`` (γ) and ``bias`` (β) are per-channel; None means γ = 1, β = 0.
     """
     x = as_tensor(x, "batch_norm", "input")
+    training = check_bool(training, "batch_norm", "training")
     if x.ndim < 2:
         raise ValueError(
             f"batch_norm: expected an input of shape (N, C) or (N, C, ...), got shape "

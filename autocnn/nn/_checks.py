@@ -23,7 +23,10 @@ def float_dtype(dtype: Any, layer: str) -> np.dtype:
     """The parameters' dtype: float32 unless a floating dtype is given."""
     if dtype is None:
         return DEFAULT_DTYPE
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{layer}: dtype must be a NumPy floating dtype, got {dtype!r}") from exc
     if dt.kind != "f":
         raise TypeError(f"{layer}: dtype must be floating (float32 or float64), got {dt}")
     return dt

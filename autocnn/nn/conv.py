@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autocnn import functional as F
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.functional._checks import pair, single
 from autocnn.nn import init
 from autocnn.nn._checks import float_dtype, positive_int
@@ -86,6 +86,7 @@ def check_layer_groups(groups: Any, in_channels: int, out_channels: int, layer: 
 def _init_filters(layer: Module, shape: tuple[int, ...], bias_size: int, bias: bool,
                   dt: np.dtype) -> None:
     """PyTorch's default initialisation: Kaiming-uniform weight, bias bound 1/sqrt(fan_in)."""
+    bias = check_bool(bias, type(layer).__name__, "bias")  # bias="no" would be truthy
     layer.weight = Parameter(np.empty(shape, dtype=dt))
     init.default_weight_(layer.weight)
     if bias:

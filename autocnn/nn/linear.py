@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autocnn import functional as F
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.nn import init
 from autocnn.nn._checks import float_dtype, positive_int
 from autocnn.nn.module import Module
@@ -28,6 +28,7 @@ class Linear(Module):
         self.in_features = positive_int(in_features, "Linear", "in_features")
         self.out_features = positive_int(out_features, "Linear", "out_features")
         dt = float_dtype(dtype, "Linear")
+        bias = check_bool(bias, "Linear", "bias")  # bias="no" would be truthy
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         init.default_weight_(self.weight)
         if bias:

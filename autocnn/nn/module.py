@@ -31,7 +31,7 @@ import numpy as np
 
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.hooks import RemovableHandle
-from autocnn.autograd.tensor import Tensor
+from autocnn.autograd.tensor import Tensor, check_bool
 from autocnn.nn.hooks import call_with_hooks
 from autocnn.nn.hooks import register as register_hook
 from autocnn.nn.parameter import Parameter
@@ -251,15 +251,17 @@ class Module:
                 on_path.discard(id(module))
                 continue
             key = id(module)
-            if remove_duplicate:
-                if key in seen:
-                    continue
-                seen.add(key)
-            elif key in on_path:
+            # A module met again on its own path is a cycle, whatever remove_duplicate says:
+            # listing it once would hide a tree that repr, state_dict and hooks cannot walk.
+            if key in on_path:
                 raise ValueError(
                     f"{type(self).__name__}: the module tree has a cycle: '{name}' "
                     f"({type(module).__name__}) contains itself"
                 )
+            if remove_duplicate:
+                if key in seen:
+                    continue
+                seen.add(key)
             yield name, module
             on_path.add(key)
             stack.append((leave, module))
@@ -287,6 +289,9 @@ class Module:
 
     def _named_members(self, table: str, recurse: bool = True,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        where = type(self).__name__
+        recurse = check_bool(recurse, where, "recurse")
+        remove_duplicate = check_bool(remove_duplicate, where, "remove_duplicate")
         seen: set[int] = set()
         mods = (self.named_modules(remove_duplicate=remove_duplicate) if recurse
                 else [("", self)])
@@ -345,6 +350,7 @@ class Module:
 
         With ``set_to_none=False`` the gradients are filled with zeros instead.
         """
+        set_to_none = check_bool(set_to_none, f"{type(self).__name__}.zero_grad", "set_to_none")
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -365,7 +371,11 @@ class Module:
         their arrays are replaced. ``model.to(ac.float64)`` is how tests run a model in
         double precision for gradient checks.
         """
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError as exc:
+            raise TypeError(f"{type(self).__name__}.to: dtype must be a NumPy floating dtype, "
+                            f"got {dtype!r}") from exc
         if dt.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: dtype must be floating, got {dt}")
         for t in list(self.parameters()) + list(self.buffers()):
@@ -419,6 +429,7 @@ class Module:
                 f"{type(self).__name__}.load_state_dict: expected a mapping of name -> array "
                 f"(from state_dict() or ac.load), got {type(state_dict).__name__}"
             )
+        strict = check_bool(strict, f"{type(self).__name__}.load_state_dict", "strict")
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -472,6 +483,8 @@ class Module:
     def __repr__(self) -> str:
         # An explicit stack of (module, name, depth) builds the nested lines without
         # recursion; the closing parenthesis of a module with children is a stack entry too.
+        for _ in self.named_modules():  # a tree with a cycle: a clear ValueError, not an
+            pass                        # endless (or depth-capped, repeating) picture
         lines: list[str] = []
         close = object()
         stack: list[tuple[Any, Any, int]] = [(self, None, 0)]

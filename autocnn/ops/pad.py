@@ -15,13 +15,22 @@ from autocnn.ops import backend
 
 def norm_pad_width(pad_width: Sequence, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
     """One (before, after) pair of non-negative ints per axis."""
-    pairs = tuple(tuple(int(v) for v in pair) for pair in pad_width)
+    try:
+        pairs = tuple(tuple(_int(v) for v in pair) for pair in pad_width)
+    except TypeError:
+        pairs = ()
     if len(pairs) != len(shape) or any(len(p) != 2 or min(p) < 0 for p in pairs):
         raise ValueError(
             f"pad: pad_width must hold one (before, after) pair of non-negative ints per axis "
             f"of the tensor of shape {shape}, got {pad_width!r}"
         )
     return pairs
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(value)
+    return int(value)
 
 
 class Pad(Function):

@@ -116,6 +116,9 @@ class Optimizer:
 
         Call it before each backward: gradients accumulate across backward calls.
         """
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.zero_grad: 'set_to_none' must be a bool, "
+                            f"got {set_to_none!r}")
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:

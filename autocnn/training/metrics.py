@@ -29,5 +29,19 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
             f"confusion_matrix: 'labels' and 'predictions' must have the same shape, got "
             f"{list(labels.shape)} and {list(predictions.shape)}"
         )
-    return np.bincount(labels * num_classes + predictions,
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"confusion_matrix: 'num_classes' must be a positive int, got "
+                         f"{num_classes!r}")
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values.size == 0:
+            continue
+        if values.dtype.kind not in "iu":
+            raise TypeError(f"confusion_matrix: '{name}' must be integer class indices, got "
+                            f"dtype {values.dtype}")
+        if values.min() < 0 or values.max() >= num_classes:
+            bad = values[(values < 0) | (values >= num_classes)].reshape(-1)[0]
+            raise ValueError(f"confusion_matrix: '{name}' holds {int(bad)}, outside the "
+                             f"classes 0..{num_classes - 1}")
+    return np.bincount((labels * num_classes + predictions).reshape(-1).astype(np.int64),
                        minlength=num_classes * num_classes).reshape(num_classes, num_classes)

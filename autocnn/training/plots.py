@@ -46,7 +46,10 @@ def plot_history(history: History, path: str | os.PathLike) -> Path:
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    from autocnn.files import atomic_writer
+
+    with atomic_writer(path, "wb") as stream:  # the old picture or the new one, never half
+        fig.savefig(stream, format=Path(path).suffix.lstrip(".").lower() or "png", dpi=100)
     plt.close(fig)
     return Path(path)
 

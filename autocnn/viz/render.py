@@ -67,7 +67,12 @@ def write_picture(picture: graphviz.Digraph, path: str | Path, format: str = "sv
                   where: str = "render") -> Path:
     """Write an already built picture to ``path`` (see ``render``); returns the file."""
     fmt = check_format(format, where)
+    if Path(path).is_dir() or str(path).endswith(("/", "\\")):
+        raise ValueError(f"{where}: the path {str(path)!r} is a folder; give a file name such "
+                         f"as {str(Path(path) / ('graph.' + fmt))!r}")
     out = target_path(path, fmt, where)
+    if out.is_dir():
+        raise ValueError(f"{where}: {str(out)!r} is a folder; give another file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
         atomic_write(out, picture.source)
