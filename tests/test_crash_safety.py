@@ -264,6 +264,18 @@ def test_a_run_replaces_the_folder_as_a_whole_and_keeps_other_entries(
     assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
 
 
+def test_diagnose_output_is_part_of_the_atomic_run_and_not_carried_over(
+        previous_run: Path) -> None:
+    assert main(["train", *SMALL, "--seed", "5", "--diagnose", "--out",
+                 str(previous_run)]) == 0
+    assert (previous_run / "diagnosis" / "diagnosis.json").is_file()
+    assert sorted(p.name for p in previous_run.parent.iterdir()) == ["run"]
+    # a later run without --diagnose: the diagnosis of another run does not stay beside it
+    assert main(["train", *SMALL, "--seed", "6", "--out", str(previous_run)]) == 0
+    assert not (previous_run / "diagnosis").exists()
+    assert (previous_run / "notes.txt").read_text() == "mine"
+
+
 def test_a_top_level_folder_or_a_folder_of_other_folders_is_refused(tmp_path: Path,
                                                                     capsys) -> None:
     assert main(["train", *SMALL, "--out", "/tmp"]) == 2

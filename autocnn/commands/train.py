@@ -32,6 +32,7 @@ import importlib.util
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -296,19 +297,27 @@ def run(args: argparse.Namespace) -> int:
         "augment": args.augment, "schedule": args.schedule, "keep": args.keep,
         "best_epoch": history.best_epoch, "stopped": history.stopped,
     }
+    diagnosis_report = None
+    if diagnosis is not None:  # printed now, saved with the run (inside its atomic folder)
+        diagnosis_report = diagnosis.finish(None, stream=sys.stdout)
+
+    def write_diagnosis(staging: Path) -> None:
+        if diagnosis_report is not None:
+            diagnosis_report.save(staging / "diagnosis", plots=not args.no_plots)
+
     try:
         written = write_outputs(out, model, history, test, metadata,
-                                plots=not args.no_plots, graph=not args.no_graph)
+                                plots=not args.no_plots, graph=not args.no_graph,
+                                extra=write_diagnosis)
     except PermissionError as exc:
         raise UserError(f"cannot write the outputs to --out {out}: {exc}") from exc
     print(f"wrote {', '.join(written)} to {out}/")
-    if diagnosis is not None:
-        diagnosis.finish(out / "diagnosis", plots=not args.no_plots, stream=sys.stdout)
     return 0
 
 
 def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict[str, Any],
-                  plots: bool = True, graph: bool = True) -> list[str]:
+                  plots: bool = True, graph: bool = True,
+                  extra: Callable[[Path], None] | None = None) -> list[str]:
     """Write every output into a temporary sibling folder that then replaces ``out``.
 
     Returns the names of the files written. The swap is one atomic step
@@ -321,7 +330,10 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
     from autocnn.files import folder_writer
     from autocnn.training import save_model
 
-    with folder_writer(out, keep=lambda name: name not in OUTPUT_FILES) as staging:
+    # checkpoints/ is carried over (--resume reads it); diagnosis/ describes one run, so it
+    # goes with the old folder like every other output
+    carried = lambda name: name not in OUTPUT_FILES and name != "diagnosis"  # noqa: E731
+    with folder_writer(out, keep=carried) as staging:
         save_model(model, staging / "model.npz", metadata)
         history.to_csv(staging / "metrics.csv")
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
@@ -332,6 +344,8 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
             _write_plots(model, history, test, staging)
         from autocnn.report.train import write_run_report
 
+        if extra is not None:  # more outputs of this run (--diagnose's folder)
+            extra(staging)
         write_run_report(staging, model, history, test, metadata, graph=graph)
         names = sorted(p.name for p in staging.iterdir())
     return names
