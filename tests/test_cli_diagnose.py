@@ -72,12 +72,23 @@ def test_a_diverging_run_with_diagnose_still_says_why(tmp_path, capsys):
     assert not (out / "model.npz").exists()  # the failed run wrote no model
 
 
-def test_a_diagnosis_older_than_the_run_is_not_shown_as_the_runs(tmp_path, capsys):
+def test_the_diagnosis_of_an_earlier_run_is_not_shown_as_the_newer_runs(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", *SMALL_TRAIN, "--diagnose", "--out", str(out)]) == 0
     assert main(["train", *SMALL_TRAIN, "--seed", "1", "--out", str(out)]) == 0  # no diagnosis
+    assert not (out / "diagnosis").exists()  # the run replaced its folder as a whole
     capsys.readouterr()
     assert main(["diagnose", str(out), "--steps", "5", "--no-plots"]) == 0
-    printed = capsys.readouterr().out
-    assert "is older than the run's model.json" in printed
-    assert "seed 1" in printed  # the recipe of the newer run
+    assert "seed 1" in capsys.readouterr().out  # the recipe of the newer run, diagnosed
+
+
+def test_a_diagnosis_older_than_the_runs_model_json_is_rediagnosed(run_dir, capsys):
+    import os
+
+    assert main(["diagnose", str(run_dir), "--rerun", "--steps", "5", "--no-plots"]) == 0
+    saved = run_dir / "diagnosis" / "diagnosis.txt"
+    model_json = run_dir / "model.json"
+    os.utime(saved, (model_json.stat().st_mtime - 60,) * 2)  # say, copied in from elsewhere
+    capsys.readouterr()
+    assert main(["diagnose", str(run_dir), "--steps", "5", "--no-plots"]) == 0
+    assert "is older than the run's model.json" in capsys.readouterr().out
