@@ -92,3 +92,17 @@ def test_interleave_settles_before_each_call_without_timing_the_pause() -> None:
                                 collect=False, settle=0.02)
     assert time.perf_counter() - start >= 6 * 0.02  # one pause per timed call
     assert max(samples["x"].seconds + samples["y"].seconds) < 0.02
+
+
+def test_conv_gemm_flops_and_the_sgemm_case_of_equal_work() -> None:
+    import conv  # benchmarks/conv.py; importing it runs nothing
+    import numpy as np
+
+    # shape (b): O=32, C·kh·kw=144, N·Ho·Wo=64·14·14, three products of 2·M·K·N flops each
+    flops = conv.conv_gemm_flops(conv.CONV_SHAPES["conv (b)"])
+    assert flops == 3 * 2 * 32 * 144 * 64 * 14 * 14
+    run, sgemm_flops = conv.sgemm_case(flops, np.random.default_rng(0))
+    n = round((sgemm_flops / 2) ** (1 / 3))
+    assert 2 * n**3 == sgemm_flops
+    assert abs(sgemm_flops - flops) / flops < 0.01  # equal work, up to rounding n
+    run()  # one matmul into a preallocated output: no error, nothing returned
