@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from autocnn.autograd.function import Function
+from autocnn.ops import workspace
 from autocnn.ops.shape import Transpose
 
 
@@ -33,6 +36,11 @@ class MatMul(Function):
                 f"{b.shape} (A's last axis must equal B's {which} axis)"
             )
         ctx.save_for_backward(a, b)
+        if a.ndim == 2 and b.ndim == 2 and a.dtype.kind == b.dtype.kind == "f":
+            # a conv's products (and their gradients) are megabytes: write them into memory
+            # reused from an earlier step instead of fresh, page-faulting pages
+            out = workspace.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+            return np.matmul(a, b, out=out)
         return a @ b
 
     @staticmethod

@@ -16,9 +16,8 @@ which NumPy does as elementwise max/add of contiguous slabs.
 
 from __future__ import annotations
 
-import numpy as np
-
 from autocnn.autograd.function import Function
+from autocnn.ops import workspace
 
 
 def output_size(size: int, kernel: int, stride: int, dilation: int) -> int:
@@ -66,7 +65,8 @@ class Unfold(Function):
         N, C, _, _, kh, kw, sh, sw, dh, dw, Ho, Wo = _geometry(
             ctx, x.shape, kernel_size, stride, dilation, "unfold"
         )
-        cols = np.empty((C, kh, kw, N, Ho, Wo), dtype=x.dtype)
+        # every element is written below; the memory is reused from an earlier step
+        cols = workspace.empty((C, kh, kw, N, Ho, Wo), x.dtype)
         channels_first = x.transpose(1, 0, 2, 3)  # a view: (C, N, H, W)
         for i, j, rows, columns in _slabs(kh, kw, dh, dw, sh, sw, Ho, Wo):
             cols[:, i, j] = channels_first[:, :, rows, columns]
@@ -105,11 +105,13 @@ class Fold(Function):
             tiled = (dh, dw) == (1, 1) and (sh, sw) == (kh, kw) and (
                 Ho * kh == H and Wo * kw == W
             )
-            x = (np.empty if tiled else np.zeros)((C, N, H, W), dtype=cols.dtype)
+            x = workspace.empty((C, N, H, W), cols.dtype)
+            if not tiled:
+                x[...] = 0
             for i, j, rows, columns in slabs:
                 x[:, :, rows, columns] = blocks[:, i, j]
         else:
-            x = np.empty((C, N, H, W), dtype=cols.dtype)
+            x = workspace.empty((C, N, H, W), cols.dtype)
             if (sh, sw) == (1, 1):
                 # Offset (0, 0) fills the rectangle [0, Ho) × [0, Wo) (convolution's usual
                 # case): assign it and zero only the rest, saving a pass over the image.

@@ -1,0 +1,113 @@
+"""Reusable memory for the large arrays of a training step: ``empty(shape, dtype)``.
+
+Why. A convolution's column matrix and its gradient are megabytes each, freed at the end of
+every step and asked for again, at the same size, in the next. glibc's ``malloc`` serves a
+block that large with fresh pages from the kernel (its mmap threshold moves up to the size
+of the largest block freed, and a request of that same size is still mapped afresh), so
+every step page-faults every page in again: about 2.5 µs per 4 KiB page here, a quarter or
+more of a conv's time (docs/performance.md). ``autocnn.perf.tune_allocator()`` fixes that
+for the whole process, opt-in; this module fixes it for autocnn's own largest arrays,
+without changing how anything else in the process allocates.
+
+How. :func:`empty` keeps every buffer of at least :data:`MIN_BYTES` it hands out, and hands
+a kept buffer out again only when nothing else refers to it any more: the buffer's
+reference count says so (a NumPy view keeps a reference to the array it views, and so does
+every Tensor, graph node or ``.grad`` holding it or a view of it). A buffer the user still
+holds, directly or through a view, is never reused. What is handed out is uninitialised,
+exactly as ``np.empty``; callers overwrite every element. This is a cache of memory, never
+of values: no result depends on it.
+
+At most :data:`MAX_BYTES` are kept; beyond that, buffers nobody uses are let go (oldest
+first), and when all are in use a new request is served by plain ``np.empty``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+#: arrays smaller than this come from ``np.empty``: malloc's heap serves them from warm
+#: memory anyway (the default mmap threshold starts at 128 KiB and rises with use)
+MIN_BYTES = 1 << 20
+#: the most memory kept for reuse, in bytes
+MAX_BYTES = 256 << 20
+
+# (nbytes, dtype) -> flat buffers of that size; a plain list per size, oldest first
+_kept: dict[tuple[int, np.dtype], list[np.ndarray]] = {}
+_kept_bytes = 0
+
+
+
+def _refcounts(buffers: list[np.ndarray]) -> list[int]:
+    """``sys.getrefcount`` of each buffer, always counted from the same place (here)."""
+    return [sys.getrefcount(buf) for buf in buffers]
+
+
+#: the count _refcounts gives for a buffer that only its list refers to (measured, not
+#: assumed: the interpreter's own references differ between Python versions)
+_UNUSED = _refcounts([np.empty(0)])[0]
+
+
+def _free_buffer(buffers: list[np.ndarray]) -> np.ndarray | None:
+    for i, count in enumerate(_refcounts(buffers)):
+        if count <= _UNUSED:
+            return buffers[i]
+    return None
+
+
+def _let_go(needed: int) -> None:
+    """Drop kept buffers nobody uses, oldest first, until ``needed`` more bytes fit."""
+    global _kept_bytes
+    for key in list(_kept):
+        buffers = _kept[key]
+        unused = [i for i, count in enumerate(_refcounts(buffers)) if count <= _UNUSED]
+        for i in reversed(unused):
+            if _kept_bytes + needed <= MAX_BYTES:
+                break
+            _kept_bytes -= buffers[i].nbytes
+            del buffers[i]
+        if not buffers:
+            del _kept[key]
+        if _kept_bytes + needed <= MAX_BYTES:
+            return
+
+
+def empty(shape: Sequence[int], dtype: np.dtype | type) -> np.ndarray:
+    """An uninitialised C-contiguous array like ``np.empty(shape, dtype)``, reusing memory.
+
+    Large numeric arrays (at least MIN_BYTES) come from a buffer kept from an earlier
+    request of the same size that nothing refers to any more; smaller ones, object arrays
+    (SymPy) and requests beyond MAX_BYTES are plain ``np.empty``.
+    """
+    global _kept_bytes
+    dtype = np.dtype(dtype)
+    shape = tuple(int(s) for s in shape)
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes < MIN_BYTES or dtype.hasobject:
+        return np.empty(shape, dtype)
+    key = (nbytes, dtype)
+    buffers = _kept.setdefault(key, [])
+    buf = _free_buffer(buffers)
+    if buf is None:
+        if _kept_bytes + nbytes > MAX_BYTES:
+            _let_go(nbytes)
+        if _kept_bytes + nbytes > MAX_BYTES:
+            return np.empty(shape, dtype)
+        buf = np.empty(math.prod(shape), dtype)
+        buffers.append(buf)
+        _kept_bytes += nbytes
+    return buf.reshape(shape)  # a view: its reference to buf marks buf as in use
+
+
+def kept_bytes() -> int:
+    """Bytes currently kept for reuse (in use or not); for tests and the docs."""
+    return _kept_bytes
+
+
+def release() -> int:
+    """Let go of every kept buffer nobody uses; returns the bytes still kept (in use)."""
+    _let_go(MAX_BYTES + 1)
+    return _kept_bytes

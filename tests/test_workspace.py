@@ -1,0 +1,136 @@
+"""``autocnn.ops.workspace``: large arrays reuse memory nobody refers to any more.
+
+The fast path must never change a result: a buffer still held (directly, through a view,
+through a Tensor or a ``.grad``) is never handed out again, and the primitives that use it
+(Unfold's columns, Fold's image, a 2-D MatMul's product) overwrite or zero every element of
+memory that holds an earlier step's values. The conv tests lower ``MIN_BYTES`` to 0 so that
+every array of a small float64 problem goes through the workspace, and compare with a
+pixel-by-pixel convolution and with central finite differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import autocnn as ac
+import autocnn.functional as F
+from autocnn.ops import Fold, output_size, workspace
+
+
+@pytest.fixture
+def everything_pooled(monkeypatch):
+    """Every array, however small, goes through the workspace; it starts and ends empty."""
+    workspace.release()
+    monkeypatch.setattr(workspace, "MIN_BYTES", 0)
+    yield
+    workspace.release()
+
+
+def test_a_buffer_is_reused_only_when_nothing_refers_to_it(everything_pooled) -> None:
+    a = workspace.empty((4, 8), np.float64)
+    b = workspace.empty((4, 8), np.float64)
+    assert not np.shares_memory(a, b)  # a is in use
+    view = a[1:]
+    del a
+    c = workspace.empty((8, 4), np.float64)  # same size, other shape
+    assert not np.shares_memory(c, view) and not np.shares_memory(c, b)  # a view holds a
+    del view
+    d = workspace.empty((32,), np.float64)
+    assert d.shape == (32,) and d.flags.c_contiguous and d.dtype == np.float64
+    assert workspace.kept_bytes() == 3 * 32 * 8  # a's buffer came back, nothing new
+
+
+def test_small_and_object_arrays_bypass_the_workspace(monkeypatch) -> None:
+    workspace.release()
+    monkeypatch.setattr(workspace, "MIN_BYTES", 1024)
+    small = workspace.empty((10,), np.float32)
+    objects = workspace.empty((1000,), object)
+    assert small.base is None and objects.base is None and workspace.kept_bytes() == 0
+
+
+def test_at_most_max_bytes_are_kept(everything_pooled, monkeypatch) -> None:
+    monkeypatch.setattr(workspace, "MAX_BYTES", 1000)
+    held = workspace.empty((100,), np.float64)  # 800 bytes kept
+    extra = workspace.empty((100,), np.float64)  # would pass the cap: plain np.empty
+    assert extra.base is None and workspace.kept_bytes() == 800
+    del held
+    other = workspace.empty((50,), np.float32)  # 200 bytes: fits beside the 800
+    assert other.base is not None and workspace.kept_bytes() == 1000
+    again = workspace.empty((60,), np.float32)  # the unused 800-byte buffer is let go
+    assert again.base is not None and workspace.kept_bytes() == 200 + 240
+    del other, again
+    assert workspace.release() == 0
+
+
+def conv_reference(x, w, b, pad):
+    """y[n,o,p,q] = b[o] + Σ_(c,i,j) w[o,c,i,j] · xpad[n,c,p+i,q+j], pixel by pixel."""
+    N, C, H, W = x.shape
+    _, _, kh, kw = w.shape
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    xp[:, :, pad:pad + H, pad:pad + W] = x
+    Ho, Wo = H + 2 * pad - kh + 1, W + 2 * pad - kw + 1
+    y = np.empty((N, w.shape[0], Ho, Wo))
+    for n, o, p, q in itertools.product(range(N), range(w.shape[0]), range(Ho), range(Wo)):
+        y[n, o, p, q] = b[o] + np.sum(w[o] * xp[n, :, p:p + kh, q:q + kw])
+    return y
+
+
+def test_conv2d_steps_match_the_pixel_loop_and_keep_earlier_results(everything_pooled) -> None:
+    rng = np.random.default_rng(3)
+    x = ac.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True)
+    w = ac.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    b = ac.tensor(rng.standard_normal(4), requires_grad=True)
+    kept = []
+    for _ in range(3):  # later steps run on reused, dirty memory
+        g = rng.standard_normal((2, 4, 5, 5))
+        y = F.conv2d(x, w, b, padding=1)
+        (y * ac.tensor(g)).sum().backward()
+        np.testing.assert_allclose(y.data, conv_reference(x.data, w.data, b.data, 1),
+                                   rtol=1e-12, atol=1e-12)
+        # the gradients of sum(y · g), from the pixel loop's linearity
+        eye_w = np.zeros_like(w.data)
+        for idx in np.ndindex(w.shape):
+            eye_w[idx] = 1
+            expected = np.sum(conv_reference(x.data, eye_w, np.zeros(4), 1) * g)
+            assert w.grad.data[idx] == pytest.approx(expected, rel=1e-10, abs=1e-10)
+            eye_w[idx] = 0
+        np.testing.assert_allclose(b.grad.data, g.sum(axis=(0, 2, 3)), rtol=1e-12)
+        kept.append((y.data, y.data.copy(), x.grad.data, x.grad.data.copy()))
+        x.grad = w.grad = b.grad = None
+    for y_arr, y_copy, gx_arr, gx_copy in kept:  # nothing held was overwritten
+        np.testing.assert_array_equal(y_arr, y_copy)
+        np.testing.assert_array_equal(gx_arr, gx_copy)
+    assert workspace.kept_bytes() > 0  # the fixture's setting really sent them through
+
+
+def test_conv2d_and_max_pool_gradcheck_through_the_workspace(everything_pooled) -> None:
+    rng = np.random.default_rng(4)
+    x = ac.tensor(rng.standard_normal((2, 2, 5, 5)), requires_grad=True)
+    w = ac.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    b = ac.tensor(rng.standard_normal(3), requires_grad=True)
+    for _ in range(2):  # the second time on reused buffers
+        assert ac.autograd.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1),
+                                     (x, w, b))
+        assert ac.autograd.gradcheck(lambda x: F.max_pool2d(x, 2, stride=1), (x,))
+
+
+@pytest.mark.parametrize(("k", "s"), [((3, 3), (1, 1)), ((2, 2), (3, 3)), ((3, 3), (2, 2))],
+                         ids=str)
+def test_fold_on_dirty_memory_still_zeroes_what_it_must(everything_pooled, k, s) -> None:
+    rng = np.random.default_rng(5)
+    shape = (1, 2, 7, 7)
+    L = output_size(7, k[0], s[0], 1) ** 2
+    first = Fold.apply(ac.tensor(np.full((2 * k[0] * k[1], L), 1e6)), shape, k, s, (1, 1))
+    del first  # its memory now holds 1e6 sums, and is reused below
+    cols = rng.standard_normal((2 * k[0] * k[1], L))
+    folded = Fold.apply(ac.tensor(cols), shape, k, s, (1, 1)).data
+    reference = np.zeros(shape)
+    Ho = output_size(7, k[0], s[0], 1)
+    for c, i, j, p, q in itertools.product(range(2), range(k[0]), range(k[1]), range(Ho),
+                                           range(Ho)):
+        reference[0, c, p * s[0] + i, q * s[1] + j] += cols[(c * k[0] + i) * k[1] + j,
+                                                            p * Ho + q]
+    np.testing.assert_allclose(folded, reference, rtol=1e-12, atol=1e-12)
