@@ -330,9 +330,10 @@ def write_outputs(out: Path, model: Any, history: Any, test: Any, metadata: dict
     from autocnn.files import folder_writer
     from autocnn.training import save_model
 
-    # checkpoints/ is carried over (--resume reads it), and an earlier diagnosis/ too:
-    # `autocnn diagnose` tells a diagnosis older than the run's model.json from a current one
-    with folder_writer(out, keep=lambda name: name not in OUTPUT_FILES) as staging:
+    # checkpoints/ is carried over (--resume reads it); diagnosis/ describes one run, so it
+    # goes with the old folder like every other output
+    carried = lambda name: name not in OUTPUT_FILES and name != "diagnosis"  # noqa: E731
+    with folder_writer(out, keep=carried) as staging:
         save_model(model, staging / "model.npz", metadata)
         history.to_csv(staging / "metrics.csv")
         history.to_json(staging / "metrics.json", **{k: metadata[k] for k in (
