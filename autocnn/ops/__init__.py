@@ -16,6 +16,10 @@ file                      primitives
 ``windows.py``            Unfold (sliding windows as matrix columns) and its adjoint Fold
 ========================  ================================================================
 
+``workspace.py`` is not a primitive: it hands the largest arrays (Unfold's columns, Fold's
+image, 2-D MatMul products) memory that an earlier step used and nothing refers to any more,
+so a step does not page-fault fresh memory in again (docs/performance.md).
+
 ``backend.py`` is the one module that knows about SymPy: the elementwise functions and the
 exact special cases that symbolic tensors need.
 """
