@@ -391,9 +391,13 @@ def report(variant: str, runs: list[dict], repeats: int) -> dict:
     print("SGEMM rate, measured in each conv's process (square float32 matmul of equal flops):")
     for name in CONV_SHAPES:
         r = table[name]
+        # PyTorch's figure is a ratio of medians from different pairs: context, not a target
+        torch_gflops = conv_gemm_flops(CONV_SHAPES[name]) / r["torch_ms"] / 1e6
         print(f"  {name}: sgemm {fmt(r['sgemm_gflops'], '.1f')} GFLOP/s, autocnn conv "
               f"{fmt(r['autocnn_gflops'], '.1f')} GFLOP/s of GEMM work = "
-              f"{fmt(100 * r['sgemm_fraction'], '.0f')} % of the SGEMM rate")
+              f"{fmt(100 * r['sgemm_fraction'], '.0f')} % of the SGEMM rate (PyTorch "
+              f"{fmt(torch_gflops, '.1f')} GFLOP/s, about "
+              f"{fmt(100 * torch_gflops / r['sgemm_gflops'], '.0f')} %)")
     frac = table[SGEMM_SHAPE]["sgemm_fraction"]
     print(f"{SGEMM_SHAPE} at the SGEMM rate:           {fmt(100 * frac, '.0f')} % "
           f"(target ≥ {100 * TARGET_SGEMM:.0f} %)  {verdict(frac >= TARGET_SGEMM)}")
