@@ -134,3 +134,13 @@ def test_fold_on_dirty_memory_still_zeroes_what_it_must(everything_pooled, k, s)
         reference[0, c, p * s[0] + i, q * s[1] + j] += cols[(c * k[0] + i) * k[1] + j,
                                                             p * Ho + q]
     np.testing.assert_allclose(folded, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_a_free_buffer_serves_requests_down_to_half_its_size(everything_pooled) -> None:
+    big = workspace.empty((250,), np.float64)  # 2000 bytes
+    del big
+    fits = workspace.empty((3, 50), np.float64)  # 1200 bytes: served by the 2000-byte one
+    assert workspace.kept_bytes() == 2000 and fits.shape == (3, 50)
+    del fits
+    small = workspace.empty((100,), np.float64)  # 800 bytes: under half, a buffer of its own
+    assert workspace.kept_bytes() == 2800 and small.flags.c_contiguous

@@ -10,7 +10,8 @@ for the whole process, opt-in; this module fixes it for autocnn's own largest ar
 without changing how anything else in the process allocates.
 
 How. :func:`empty` keeps every buffer of at least :data:`MIN_BYTES` it hands out, and hands
-a kept buffer out again only when nothing else refers to it any more: the buffer's
+a kept buffer out again (for a request of its size, or up to SLACK times smaller) only when
+nothing else refers to it any more: the buffer's
 reference count says so (a NumPy view keeps a reference to the array it views, and so does
 every Tensor, graph node or ``.grad`` holding it or a view of it). A buffer the user still
 holds, directly or through a view, is never reused. What is handed out is uninitialised,
@@ -34,11 +35,14 @@ import numpy as np
 MIN_BYTES = 1 << 20
 #: the most memory kept for reuse, in bytes
 MAX_BYTES = 256 << 20
+#: a kept buffer serves a request of at least 1/SLACK of its size: a step's arrays of
+#: different sizes then share memory (LeNet's second conv's column gradient is twice its
+#: first's), as they would with malloc, instead of each size keeping its own buffers
+SLACK = 2
 
-# (nbytes, dtype) -> flat buffers of that size; a plain list per size, oldest first
-_kept: dict[tuple[int, np.dtype], list[np.ndarray]] = {}
+# dtype -> flat buffers of that dtype, oldest first
+_kept: dict[np.dtype, list[np.ndarray]] = {}
 _kept_bytes = 0
-
 
 
 def _refcounts(buffers: list[np.ndarray]) -> list[int]:
@@ -51,11 +55,16 @@ def _refcounts(buffers: list[np.ndarray]) -> list[int]:
 _UNUSED = _refcounts([np.empty(0)])[0]
 
 
-def _free_buffer(buffers: list[np.ndarray]) -> np.ndarray | None:
+def _free_buffer(buffers: list[np.ndarray], nbytes: int) -> np.ndarray | None:
+    """The smallest unused buffer of nbytes to SLACK·nbytes bytes, or None."""
+    best = None
     for i, count in enumerate(_refcounts(buffers)):
-        if count <= _UNUSED:
-            return buffers[i]
-    return None
+        size = buffers[i].nbytes
+        if count <= _UNUSED and nbytes <= size <= SLACK * nbytes and (
+            best is None or size < buffers[best].nbytes
+        ):
+            best = i
+    return None if best is None else buffers[best]
 
 
 def _let_go(needed: int) -> None:
@@ -79,27 +88,28 @@ def empty(shape: Sequence[int], dtype: np.dtype | type) -> np.ndarray:
     """An uninitialised C-contiguous array like ``np.empty(shape, dtype)``, reusing memory.
 
     Large numeric arrays (at least MIN_BYTES) come from a buffer kept from an earlier
-    request of the same size that nothing refers to any more; smaller ones, object arrays
-    (SymPy) and requests beyond MAX_BYTES are plain ``np.empty``.
+    request (of the same size up to SLACK times larger) that nothing refers to any more;
+    smaller ones, object arrays (SymPy) and requests beyond MAX_BYTES are plain
+    ``np.empty``.
     """
     global _kept_bytes
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in shape)
-    nbytes = math.prod(shape) * dtype.itemsize
+    count = math.prod(shape)
+    nbytes = count * dtype.itemsize
     if nbytes < MIN_BYTES or dtype.hasobject:
         return np.empty(shape, dtype)
-    key = (nbytes, dtype)
-    buffers = _kept.setdefault(key, [])
-    buf = _free_buffer(buffers)
+    buffers = _kept.setdefault(dtype, [])
+    buf = _free_buffer(buffers, nbytes)
     if buf is None:
         if _kept_bytes + nbytes > MAX_BYTES:
             _let_go(nbytes)
         if _kept_bytes + nbytes > MAX_BYTES:
             return np.empty(shape, dtype)
-        buf = np.empty(math.prod(shape), dtype)
-        buffers.append(buf)
+        buf = np.empty(count, dtype)
+        _kept.setdefault(dtype, buffers).append(buf)
         _kept_bytes += nbytes
-    return buf.reshape(shape)  # a view: its reference to buf marks buf as in use
+    return buf[:count].reshape(shape)  # a view: its reference to buf marks buf as in use
 
 
 def kept_bytes() -> int:
