@@ -284,8 +284,12 @@ def test_diagnose_output_is_written_inside_the_atomic_run_folder(previous_run: P
 
 
 def test_a_top_level_folder_or_a_folder_of_other_folders_is_refused(tmp_path: Path,
-                                                                    capsys) -> None:
-    assert main(["train", *SMALL, "--out", "/tmp"]) == 2
+                                                                    capsys,
+                                                                    monkeypatch) -> None:
+    # /usr: top level on every Linux, and never a parent of the current folder (a clone in
+    # /tmp would make /tmp refused as a parent instead)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *SMALL, "--out", "/usr"]) == 2
     assert "top-level or mounted folder" in capsys.readouterr().err
     project = tmp_path / "project"
     (project / "src").mkdir(parents=True)
