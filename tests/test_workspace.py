@@ -144,3 +144,25 @@ def test_a_free_buffer_serves_requests_down_to_half_its_size(everything_pooled) 
     del fits
     small = workspace.empty((100,), np.float64)  # 800 bytes: under half, a buffer of its own
     assert workspace.kept_bytes() == 2800 and small.flags.c_contiguous
+
+
+def test_threads_never_get_the_same_buffer(everything_pooled) -> None:
+    import threading
+
+    held: list[np.ndarray] = []
+    guard = threading.Lock()
+
+    def grab() -> None:
+        for _ in range(50):
+            arr = workspace.empty((64,), np.float64)
+            with guard:
+                held.append(arr)
+
+    threads = [threading.Thread(target=grab) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(held) == 200
+    for i, a in enumerate(held):  # all held at once: no two may share memory
+        assert not any(np.shares_memory(a, b) for b in held[i + 1:])

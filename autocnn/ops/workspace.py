@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -43,6 +44,9 @@ SLACK = 2
 # dtype -> flat buffers of that dtype, oldest first
 _kept: dict[np.dtype, list[np.ndarray]] = {}
 _kept_bytes = 0
+# one thread at a time picks a buffer: between finding a buffer unused and taking the view
+# that marks it used, another thread must not pick the same one
+_lock = threading.Lock()
 
 
 def _refcounts(buffers: list[np.ndarray]) -> list[int]:
@@ -99,17 +103,18 @@ def empty(shape: Sequence[int], dtype: np.dtype | type) -> np.ndarray:
     nbytes = count * dtype.itemsize
     if nbytes < MIN_BYTES or dtype.hasobject:
         return np.empty(shape, dtype)
-    buffers = _kept.setdefault(dtype, [])
-    buf = _free_buffer(buffers, nbytes)
-    if buf is None:
-        if _kept_bytes + nbytes > MAX_BYTES:
-            _let_go(nbytes)
-        if _kept_bytes + nbytes > MAX_BYTES:
-            return np.empty(shape, dtype)
-        buf = np.empty(count, dtype)
-        _kept.setdefault(dtype, buffers).append(buf)
-        _kept_bytes += nbytes
-    return buf[:count].reshape(shape)  # a view: its reference to buf marks buf as in use
+    with _lock:
+        buffers = _kept.setdefault(dtype, [])
+        buf = _free_buffer(buffers, nbytes)
+        if buf is None:
+            if _kept_bytes + nbytes > MAX_BYTES:
+                _let_go(nbytes)
+            if _kept_bytes + nbytes > MAX_BYTES:
+                return np.empty(shape, dtype)
+            buf = np.empty(count, dtype)
+            _kept.setdefault(dtype, buffers).append(buf)
+            _kept_bytes += nbytes
+        return buf[:count].reshape(shape)  # a view: its reference marks buf as in use
 
 
 def kept_bytes() -> int:
@@ -119,5 +124,6 @@ def kept_bytes() -> int:
 
 def release() -> int:
     """Let go of every kept buffer nobody uses; returns the bytes still kept (in use)."""
-    _let_go(MAX_BYTES + 1)
-    return _kept_bytes
+    with _lock:
+        _let_go(MAX_BYTES + 1)
+        return _kept_bytes
