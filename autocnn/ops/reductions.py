@@ -26,6 +26,14 @@ def _drop_axes(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]
     return tuple(s for i, s in enumerate(shape) if i not in axis)
 
 
+def _to_the_selected(ctx: Any, grad: Any) -> Any:
+    """The backward of Max and Min: dL/dy goes to the entry the saved mask selected."""
+    (mask,) = ctx.saved_tensors
+    if not ctx.keepdims:
+        grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
+    return grad.broadcast_to(ctx.in_shape) * mask
+
+
 def _accumulator(dtype: np.dtype) -> type | None:
     """The dtype a sum of ``dtype`` entries accumulates in (None: NumPy's own).
 
@@ -82,10 +90,7 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        if not ctx.keepdims:
-            grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
-        return grad.broadcast_to(ctx.in_shape) * mask
+        return _to_the_selected(ctx, grad)
 
 
 def first_max_mask(
@@ -198,7 +203,4 @@ class Min(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        if not ctx.keepdims:
-            grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
-        return grad.broadcast_to(ctx.in_shape) * mask
+        return _to_the_selected(ctx, grad)
