@@ -62,6 +62,14 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return _to_dtype(dtype, op) or DEFAULT_DTYPE
 
 
+def _random_dtype(dtype: Any, op: str) -> np.dtype:
+    """The dtype of random draws, which must be floating (rand and randn sample reals)."""
+    dt = _float_dtype(dtype, op)
+    if dt.kind != "f":
+        raise TypeError(f"{op}: dtype must be floating, got {dt}")
+    return dt
+
+
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
@@ -100,9 +108,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
     """Standard normal samples from the generator ``ac.manual_seed`` seeds."""
-    dt = _float_dtype(dtype, "randn")
-    if dt.kind != "f":
-        raise TypeError(f"randn: dtype must be floating, got {dt}")
+    dt = _random_dtype(dtype, "randn")
     arr = _random.generator().standard_normal(_shape_args(shape, "randn"), dtype=dt)
     return _make(arr, requires_grad, "randn", name)
 
@@ -111,9 +117,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
     """Uniform samples in [0, 1) from the generator ``ac.manual_seed`` seeds."""
-    dt = _float_dtype(dtype, "rand")
-    if dt.kind != "f":
-        raise TypeError(f"rand: dtype must be floating, got {dt}")
+    dt = _random_dtype(dtype, "rand")
     arr = _random.generator().random(_shape_args(shape, "rand"), dtype=dt)
     return _make(arr, requires_grad, "rand", name)
 

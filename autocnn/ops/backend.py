@@ -94,27 +94,24 @@ def amax(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """The maximum over ``axis``."""
     if not _is_object(x):
         return np.max(x, axis=axis, keepdims=keepdims)
-    import sympy
-
-    smax = np.frompyfunc(lambda u, v: sympy.Max(u, v), 2, 1)
-    out = x
-    for a in sorted(axis, reverse=True):
-        out = smax.reduce(out, axis=a, keepdims=True)
-    if not keepdims:
-        out = out.reshape([s for i, s in enumerate(x.shape) if i not in axis])
-    return np.asarray(out, dtype=object)
+    return _sympy_reduce("Max", x, axis, keepdims)
 
 
 def amin(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """The minimum over ``axis``."""
     if not _is_object(x):
         return np.min(x, axis=axis, keepdims=keepdims)
+    return _sympy_reduce("Min", x, axis, keepdims)
+
+
+def _sympy_reduce(name: str, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """``sympy.Max`` or ``sympy.Min`` folded over ``axis`` of an object array."""
     import sympy
 
-    smin = np.frompyfunc(lambda u, v: sympy.Min(u, v), 2, 1)
+    pairwise = np.frompyfunc(getattr(sympy, name), 2, 1)
     out = x
     for a in sorted(axis, reverse=True):
-        out = smin.reduce(out, axis=a, keepdims=True)
+        out = pairwise.reduce(out, axis=a, keepdims=True)
     if not keepdims:
         out = out.reshape([s for i, s in enumerate(x.shape) if i not in axis])
     return np.asarray(out, dtype=object)
