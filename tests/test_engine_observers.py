@@ -9,8 +9,8 @@ import pytest
 import autocnn as ac
 from autocnn import nn
 from autocnn.autograd import Function, detect_anomaly, grad, gradcheck, hooks
+from autocnn.autograd.engine import Saved
 from autocnn.autograd.extras import backward_pass
-from autocnn.autograd.function import Saved
 
 
 class Recorder:

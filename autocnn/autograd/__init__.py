@@ -19,7 +19,7 @@ from autocnn.autograd.tensor import (  # noqa: I001  (tensor first: it loads the
 )
 from autocnn.autograd.anomaly import detect_anomaly, is_anomaly_enabled
 from autocnn.autograd.engine import grad, graph_order, run_backward
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autocnn.autograd import scope as _scope  # noqa: F401  (installs module scoping)
 from autocnn.autograd.gradcheck import GradcheckError, Mismatch, gradcheck, gradgradcheck

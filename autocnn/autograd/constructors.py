@@ -1,5 +1,6 @@
-"""Constructors: ``tensor``, ``zeros``, ``ones``, ``zeros_like``, ``ones_like``, ``randn``,
-``rand``, ``arange``.
+"""Constructors of filled tensors: ``zeros``, ``ones``, ``zeros_like``, ``ones_like``,
+``randn``, ``rand``, ``arange`` (``tensor``, which wraps given data, is beside the class in
+``tensor.py``: it is the first step of the engine's reading path).
 
 Each makes a leaf tensor and takes the keywords ``dtype=None`` and ``requires_grad=False``
 (API.md); the default floating dtype is float32, and random draws come from the generator
@@ -18,26 +19,9 @@ from autocnn.autograd.tensor import Tensor
 from autocnn.autograd.tensor_args import (
     DEFAULT_DTYPE,
     _check_requires_grad,
-    _to_array,
     _to_dtype,
     check_bool,
 )
-
-
-def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
-) -> Tensor:
-    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array).
-
-    Python floats become float32; NumPy arrays keep their dtype (float64 stays float64).
-    """
-    arr = _to_array(data, _to_dtype(dtype, "tensor"), "tensor", copy=True)
-    if check_bool(requires_grad, "tensor", "requires_grad"):
-        _check_requires_grad(arr.dtype, "tensor")
-    t = Tensor._constant(arr)
-    t._requires_grad = bool(requires_grad)
-    t.name = name
-    return t
 
 
 def _shape_args(shape: tuple, op: str) -> tuple[int, ...]:

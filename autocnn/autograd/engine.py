@@ -1,33 +1,282 @@
-"""The backward engine: reverse-mode accumulation over the recorded graph.
+"""The engine: a primitive call records a graph node (``Function``), and ``run_backward``
+runs the recorded graph in reverse — reverse-mode automatic differentiation in one file.
 
-``graph_order`` lists the nodes reachable from the outputs so that every node comes after
-all the nodes that use its output (Kahn's algorithm with dependency counts, an explicit
-stack, no recursion: a chain of 100,000 ops is fine). ``run_backward`` walks that order
-once: it pops the finished gradient of each node from a local map keyed by ``id(node)``,
-calls the node's backward rule, sums each returned gradient back to its input's shape
-(the one place where broadcasting is undone) and adds it to the map entry of the input's
-node, or to a leaf's ``.grad``. Intermediate gradients never live on tensors or nodes, so a
-second backward is correct and their memory goes back as soon as they are used.
+**Recording.** A ``Function`` is one primitive operation, its forward and its backward side
+by side. A subclass is a primitive: ``forward(ctx, *arrays, **params)`` computes the result in NumPy
+and saves what backward needs with ``ctx.save_for_backward``; ``backward(ctx, grad)``
+returns one gradient per positional input, written with Tensor operations so that the
+gradient is itself differentiable (double backward). ``MyFn.apply(*inputs)`` runs it.
+
+The ``ctx`` *is* the graph node. When grad mode is on and an input requires grad, ``apply``
+keeps the node as the output's ``grad_fn`` and fills in:
+
+- ``next_edges``: for each positional input, where its gradient goes — the node that
+  produced it, the leaf tensor whose ``.grad`` collects it, or ``None`` (no gradient needed).
+  The node does not hold its non-leaf inputs, so their arrays are freed unless saved.
+- ``out_shape`` / ``out_dtype``: what the engine checks incoming gradients against.
+- the saved arrays, each with its origin (an input, the output, or a constant) and the
+  version of the tensor it came from, so ``saved_tensors`` can rebuild graph-connected
+  tensors and refuse to run on data that was changed in place since.
+
+Nodes never reference their own output tensor, so graphs hold no reference cycles and are
+freed by reference counting alone.
+
+**Running it backward.** ``graph_order`` lists the nodes reachable from the outputs so
+that every node comes after all the nodes that use its output (Kahn's algorithm with
+dependency counts, an explicit stack, no recursion: a chain of 100,000 ops is fine).
+``run_backward`` walks that order once: it pops the finished gradient of each node from a
+local map keyed by ``id(node)``, calls the node's backward rule, sums each returned gradient
+back to its input's shape (the one place where broadcasting is undone) and adds it to the
+map entry of the input's node, or to a leaf's ``.grad``. Intermediate gradients never live
+on tensors or nodes, so a second backward is correct and their memory goes back as soon as
+they are used.
 
 Backward rules are written with Tensor operations. With ``create_graph=False`` they run
 under no-grad and record nothing; with ``create_graph=True`` they record a graph of the
 gradient itself, which is what double backward differentiates.
+
+What is not the algorithm — error messages and repairs of a forward's or a backward's
+result (``node_errors.py``), checks of backward()'s and grad()'s arguments
+(``backward_args.py``), hooks, observers and grad() targets (``extras.py``), exact SymPy
+arithmetic (``ops/backend.py``) — sits behind one named call each, marked ``EXTRA``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from autocnn.autograd import grad_mode
-from autocnn.autograd.extras import backward_pass
-from autocnn.autograd.function import FREED, Function
-from autocnn.autograd.tensor import Tensor, _ops
-from autocnn.ops import backend
+from autocnn.autograd import anomaly, grad_mode
+
+#: the origin of a saved value that is the node's own output (see ``Saved``)
+OUTPUT = object()
+#: what ``_saved`` holds once a backward without retain_graph released the saved values
+FREED = object()
 
 
+class Function:
+    """Base class of every primitive; subclass it to add one (see the module docstring).
+
+    Example::
+
+        class Cube(Function):
+            '''y = x³;  dL/dx = dL/dy · 3x²'''
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x * x
+
+        y = Cube.apply(x)
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "_saved", "next_edges", "out_dtype", "out_shape")
+
+    #: the modules that made this node, outermost first (set by ``tag_scope``)
+    scope: tuple | None = None
+    #: where user code created the node (recorded only under anomaly mode)
+    _stack: str | None = None
+
+    #: ctx attributes that describe the op (shown in graph pictures and anomaly reports)
+    params: ClassVar[tuple[str, ...]] = ()
+    #: True for ops whose output may be a NumPy view of input 0 (they share its version)
+    returns_view: ClassVar[bool] = False
+
+    # ------------------------------------------------------------------ to override
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> np.ndarray:
+        """Compute the output from NumPy arrays (and constants); return one array."""
+        raise NotImplementedError(f"{type(ctx).__name__} must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Function, grad_output: Any) -> Any:
+        """Return dL/d(input) for each positional input (a Tensor, or None if not needed)."""
+        raise NotImplementedError(
+            f"{type(ctx).__name__} must implement backward(ctx, grad_output)"
+        )
+
+    # ------------------------------------------------------------------ ctx helpers
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays (inputs, the output, or values computed in forward) for backward."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values as Tensors connected to the graph (inputs and output keep their
+        history, so a backward written with them is differentiable again)."""
+        if self._saved is FREED:
+            raise node_errors.freed_error(self)
+        return tuple([_rebuild(self, entry) for entry in self._saved])
+
+    @property
+    def saved(self) -> tuple[Saved, ...]:
+        """What this node saved, as ``Saved`` records read by field (empty once freed):
+        for tools that look at a graph (``viz``) without running its backward."""
+        saved = self._saved
+        return () if saved is FREED else tuple(e for e in saved if isinstance(e, Saved))
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward without ``retain_graph`` released the saved values."""
+        return self._saved is FREED
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each positional input: does the backward pass need its gradient?"""
+        return tuple([edge is not None for edge in self.next_edges])
+
+    @property
+    def name(self) -> str:
+        """The primitive's name, e.g. ``Mul``."""
+        return type(self).__name__
+
+    def describe(self) -> dict[str, Any]:
+        """The op's parameters (stride, axis, ...) as a dict, for labels and messages."""
+        return {p: getattr(self, p) for p in self.params if hasattr(self, p)}
+
+    def release(self) -> None:
+        """Free the saved values (the engine calls this after a backward)."""
+        if self._saved:
+            self._saved = FREED
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.describe().items())
+        return f"<{self.name}({args})>"
+
+    # ------------------------------------------------------------------ running it
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run the primitive on ``args`` (Tensors or constants) and record it if needed."""
+        # The hottest function of the package: the textbook steps inline, extras named.
+        ctx = _new(cls)
+        ctx._saved = ()
+        # 1. each input's array, and where its gradient goes: the node that made it, the
+        #    leaf itself, or nowhere (None)
+        arrays, edges, record, constants = [], [], False, False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a._requires_grad:
+                    record = True
+                    edges.append(a.grad_fn or a)
+                else:
+                    edges.append(None)
+            else:
+                arrays.append(a)
+                edges.append(None)
+                constants = True
+        record = record and grad_mode.enabled
+        ctx.next_edges = edges if record else ()  # forward may read ctx.needs_input_grad
+        if constants:
+            arrays = backend.exact_constants(arrays)  # EXTRA: exact arithmetic (SymPy)
+        # 2. the forward computation, in NumPy
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError, AttributeError) as exc:
+            raise node_errors.explain(cls, args, exc) from exc  # EXTRA: name op, shapes
+        if type(out) is not np.ndarray:
+            out = node_errors.as_output(cls, ctx, out)  # a NumPy scalar, SymPy, a mistake
+        # 3. the output tensor, and the node only when a gradient will be needed
+        result = _new(Tensor)
+        result.data = out
+        result._requires_grad = record
+        result.grad_fn = ctx if record else None
+        if record:
+            _check_floating(cls, out)
+            ctx.next_edges = tuple(edges)
+            ctx.out_shape = out.shape
+            ctx.out_dtype = out.dtype
+            if ctx._saved:  # what backward needs, each with its origin and version
+                ctx._saved = tuple([_remember(s, args, arrays, out, result)
+                                    for s in ctx._saved])
+        if cls.returns_view and isinstance(args[0], Tensor):
+            result._vbox = args[0]._version_box()  # EXTRA: a view shares its version counter
+        if grad_mode.anomaly:
+            anomaly.after_forward(cls, ctx, arrays, out, record)  # EXTRA: anomaly mode
+        return result
+
+
+_new = object.__new__
+
+
+def _check_floating(cls: type, out: np.ndarray) -> None:
+    if out.dtype.kind not in _DIFFERENTIABLE_KINDS:
+        raise TypeError(
+            f"{cls.__name__}: an op recorded for backward must give a floating result, "
+            f"got dtype {out.dtype}"
+        )
+
+
+# ---------------------------------------------------------------------- saved values
+class Saved(NamedTuple):
+    """One value a node saved for backward, as ``saved_tensors`` rebuilds it.
+
+    ``origin`` is where the value came from: the input's node, the input leaf itself,
+    ``OUTPUT`` (the node's own output) or None (a constant, or an array computed in
+    forward). ``box``/``version`` are the version counter of the tensor it came from and
+    its value at saving time (None/0 for constants), so a later in-place change is caught.
+    ``copy_of`` is the index of the input a constant is an exact copy of (user Functions
+    only, see ``_copied_input``), else None.
+    """
+
+    value: Any
+    origin: Any
+    box: list[int] | None
+    version: int
+    copy_of: int | None = None
+
+    @property
+    def is_output(self) -> bool:
+        """True if the value is the node's own output."""
+        return self.origin is OUTPUT
+
+
+def _remember(item: Any, args: tuple, arrays: list, out: np.ndarray, result: Tensor) -> Saved:
+    """Describe a saved item (see ``Saved``). Matching is by identity: a saved array *is*
+    an input's ``.data`` or the output."""
+    if isinstance(item, Tensor):
+        box = item._version_box()
+        return Saved(item.data, item.grad_fn or (item if item._requires_grad else None),
+                     box, box[0])
+    if item is out:
+        box = result._version_box()
+        return Saved(out, OUTPUT, box, box[0])
+    if isinstance(item, np.generic):  # NumPy gives 0-d results as scalars
+        return Saved(np.asarray(item), None, None, 0)
+    if type(item) is np.ndarray:
+        for a, arr in zip(args, arrays):
+            if arr is item and isinstance(a, Tensor):
+                box = a._version_box()
+                return Saved(item, a.grad_fn or (a if a._requires_grad else None), box, box[0])
+        copy_of = node_errors.copied_input(result.grad_fn, item, args, arrays)
+        return Saved(item, None, None, 0, copy_of)
+    return Saved(item, None, None, 0)
+
+
+def _rebuild(ctx: Function, entry: Saved) -> Any:
+    """A saved value as backward sees it: an input or the output keeps its history."""
+    value, origin, box, version, copy_of = entry
+    if box is not None and box[0] != version:
+        raise node_errors.modified_error(ctx, entry)  # EXTRA: changed in place since
+    if origin is None:  # a constant, or an array computed in forward
+        if copy_of is not None and grad_mode.enabled:
+            raise node_errors.copy_error(ctx, copy_of)  # EXTRA: a copy has no 2nd derivative
+        return Tensor._constant(value) if type(value) is np.ndarray else value
+    if origin is OUTPUT:
+        return Tensor._from_node(value, ctx)
+    if isinstance(origin, Tensor):  # a leaf: the tensor itself, so double backward reaches it
+        return origin
+    return Tensor._from_node(value, origin)
+
+
+# ---------------------------------------------------------------------- backward
 def graph_order(roots: Sequence[Function]) -> list[Function]:
     """The nodes reachable from ``roots`` in the order the backward pass runs them.
 
@@ -74,17 +323,6 @@ def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Function, index: int) ->
     if axes:  # the primitives directly: axes and shape are valid by construction
         grad = _ops.Sum.apply(grad, axis=axes, keepdims=not extra)
     return _ops.Reshape.apply(grad, shape=shape) if grad.data.shape != shape else grad
-
-
-def _as_grad(value: Any, node: Function, index: int) -> Tensor:
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (np.ndarray, np.generic, int, float)):
-        return Tensor._constant(np.asarray(value))
-    raise TypeError(
-        f"backward of {node.name} returned {type(value).__name__} as the gradient of its "
-        f"input {index}; expected a Tensor, an array or None"
-    )
 
 
 def _add_plain(a: Tensor, b: Tensor) -> Tensor:
@@ -147,7 +385,7 @@ def run_backward(
                 continue  # no gradient reaches this node (or no target needs it)
             grads = type(node).backward(node, grad_out)  # the chain rule at one node
             if type(grads) is not tuple or len(grads) != len(node.next_edges):
-                grads = _one_per_input(node, grads)
+                grads = node_errors.one_per_input(node, grads)
             if extra is not None:
                 extra.after_node(node, grad_out, grads)
             for index, (edge, grad) in enumerate(zip(node.next_edges, grads)):
@@ -172,25 +410,10 @@ def run_backward(
     return None if targets is None else extra.results
 
 
-def _one_per_input(node: Function, grads: Any) -> tuple:
-    """A backward's result as a tuple with one entry per positional input."""
-    if type(grads) is not tuple:
-        grads = (grads,)
-    edges = node.next_edges
-    if len(grads) == len(edges):
-        return grads
-    if len(grads) < len(edges) and all(e is None for e in edges[len(grads):]):
-        return grads + (None,) * (len(edges) - len(grads))
-    raise RuntimeError(
-        f"backward of {node.name} returned {len(grads)} gradient(s), but the op has "
-        f"{len(edges)} positional input(s); return one gradient (or None) per input"
-    )
-
-
 def _fit(grad: Any, edge: Function | Tensor, node: Function, index: int) -> Tensor:
     """A gradient a backward returned, as a Tensor of its input's shape and dtype."""
     if type(grad) is not Tensor:
-        grad = _as_grad(grad, node, index)
+        grad = node_errors.as_grad(grad, node, index)
     if isinstance(edge, Function):
         shape, dtype = edge.out_shape, edge.out_dtype
     else:
@@ -202,102 +425,16 @@ def _fit(grad: Any, edge: Function | Tensor, node: Function, index: int) -> Tens
     return grad
 
 
-def _root_grad(out: Tensor, gradient: Any, where: str) -> Tensor:
-    if gradient is None:
-        if out.data.size != 1:
-            raise RuntimeError(
-                f"{where}: the output has shape {out.data.shape}; a gradient can be created "
-                "implicitly only for a one-entry output. Pass gradient= (dL/d output) of "
-                "the same shape, or reduce the output first (e.g. .sum())."
-            )
-        return Tensor._constant(backend.ones(out.data.shape, out.data.dtype))
-    if isinstance(gradient, Tensor):
-        g = gradient
-    else:
-        g = Tensor._constant(_numeric_gradient(gradient, out, where))
-    if g.data.shape != out.data.shape:
-        raise RuntimeError(
-            f"{where}: the gradient has shape {g.data.shape}, but the output has shape "
-            f"{out.data.shape}; they must match"
-        )
-    if not backend.keeps_dtype(g.data.dtype, out.data.dtype):
-        g = Tensor._constant(g.data.astype(out.data.dtype))
-    return g
-
-
-def _tensor_list(value: Any, arg: str) -> list:
-    """A Tensor or a sequence of them as a list; anything else a TypeError naming ``arg``."""
-    if isinstance(value, Tensor):
-        return [value]
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f"grad: '{arg}' must be a Tensor or a sequence of Tensors, got "
-                        f"{type(value).__name__}")
-    for i, v in enumerate(value):
-        if not isinstance(v, Tensor):
-            raise TypeError(f"grad: {arg}[{i}] must be a Tensor, got {type(v).__name__}")
-    return list(value)
-
-
-def _numeric_gradient(gradient: Any, out: Tensor, where: str) -> np.ndarray:
-    """``gradient`` as an array of ``out``'s dtype, refusing what is not numbers.
-
-    ``np.array([1, None], dtype=float32)`` is [1, nan] and a string becomes its parsed
-    number: without this check a wrong gradient argument would silently give NaN gradients.
-    """
-    if isinstance(gradient, (str, bytes, bool, np.bool_)) or gradient is None:
-        raise TypeError(
-            f"{where}: 'gradient' must be a Tensor, an array or numbers, got {gradient!r}"
-        )
-    try:
-        arr = np.asarray(gradient)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{where}: 'gradient' must be a Tensor, an array or numbers "
-                        f"({exc})") from exc
-    ok = arr.dtype.kind in "iuf" or (backend.is_exact_array(arr)
-                                     and backend.is_exact_array(out.data))
-    if not ok:
-        raise TypeError(
-            f"{where}: 'gradient' must hold real numbers, got an array of dtype {arr.dtype} "
-            f"({gradient!r:.80})"
-        )
-    return np.array(arr, dtype=out.data.dtype)
-
-
-def _check_differentiable(out: Tensor, where: str, i: int | None = None) -> None:
-    if not out._requires_grad:
-        which = "the tensor" if i is None else f"output {i}"
-        raise RuntimeError(
-            f"{where}: {which} does not require grad and has no grad_fn: it was not "
-            "computed from any tensor with requires_grad=True, or it was computed under "
-            "no_grad(), so there is nothing to differentiate"
-        )
-
-
 def backward_from(
     tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool
 ) -> None:
     """``Tensor.backward``: accumulate gradients into the leaves' ``.grad``."""
-    _check_differentiable(tensor, "backward")
+    backward_args.check_differentiable(tensor, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    g = _root_grad(tensor, gradient, "backward")  # dL/d(tensor): ones for a scalar
-    run_backward([tensor], [_unaliased(g, gradient, create_graph)], retain_graph, create_graph)
-
-
-def _unaliased(g: Tensor, gradient: Any, create_graph: bool) -> Tensor:
-    """``g``, unless it shares the caller's array: ``.grad`` must never alias it.
-
-    Without create_graph a read-only view is enough: ``_owned`` copies it only if it
-    reaches a leaf's ``.grad``, so a large upstream gradient (``y.backward(dy)`` on a conv
-    output) is not copied for nothing.
-    """
-    if not (g is gradient or (isinstance(gradient, Tensor) and g.data is gradient.data)):
-        return g
-    if create_graph:
-        return Tensor._constant(g.data.copy())
-    view = g.data.view()
-    view.flags.writeable = False
-    return Tensor._constant(view)
+    g = backward_args.root_grad(tensor, gradient, "backward")  # dL/d(tensor): ones for a scalar
+    g = backward_args.unaliased(g, gradient, create_graph)
+    run_backward([tensor], [g], retain_graph, create_graph)
 
 
 def grad(
@@ -315,8 +452,8 @@ def grad(
     ``create_graph=True`` the returned gradients are differentiable. An input that the
     outputs do not depend on raises, unless ``allow_unused=True`` (then its entry is None).
     """
-    outs = _tensor_list(outputs, "outputs")
-    ins = _tensor_list(inputs, "inputs")
+    outs = backward_args.tensor_list(outputs, "outputs")
+    ins = backward_args.tensor_list(inputs, "inputs")
     if not outs or not ins:
         raise ValueError("grad: outputs and inputs must not be empty")
     for i, t in enumerate(ins):
@@ -331,10 +468,10 @@ def grad(
             f"grad: got {len(grad_outputs)} grad_outputs for {len(outs)} outputs"
         )
     for i, o in enumerate(outs):
-        _check_differentiable(o, "grad", i)
+        backward_args.check_differentiable(o, "grad", i)
     if retain_graph is None:
         retain_graph = create_graph
-    roots = [_root_grad(o, g, "grad") for o, g in zip(outs, grad_outputs)]
+    roots = [backward_args.root_grad(o, g, "grad") for o, g in zip(outs, grad_outputs)]
     results = run_backward(outs, roots, retain_graph, create_graph, targets=ins)
     assert results is not None
     for i, r in enumerate(results):
@@ -347,3 +484,13 @@ def grad(
         handed_out: set[int] = set()
         results = [None if r is None else _owned(r, handed_out) for r in results]
     return tuple(results)
+
+
+# Imported last: these modules need Function (and Tensor) to exist already.
+from autocnn import ops as _ops  # noqa: E402  (the engine's one import point into ops)
+from autocnn.autograd import backward_args, node_errors  # noqa: E402
+from autocnn.autograd.extras import backward_pass  # noqa: E402
+from autocnn.autograd.tensor import Tensor  # noqa: E402  (Tensor needs Function first)
+from autocnn.ops import backend  # noqa: E402
+
+_DIFFERENTIABLE_KINDS = backend.DIFFERENTIABLE_KINDS

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autocnn.autograd import hooks
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 
 
 def backward_pass(order: list[Function], targets: Sequence[Any] | None,

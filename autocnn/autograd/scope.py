@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocnn.autograd import grad_mode, hooks
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
 
 

@@ -643,6 +643,22 @@ class Tensor(InPlace):
 # ---------------------------------------------------------------------- helpers
 
 
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array).
+
+    Python floats become float32; NumPy arrays keep their dtype (float64 stays float64).
+    """
+    arr = _to_array(data, _to_dtype(dtype, "tensor"), "tensor", copy=True)
+    if check_bool(requires_grad, "tensor", "requires_grad"):
+        _check_requires_grad(arr.dtype, "tensor")
+    t = Tensor._constant(arr)
+    t._requires_grad = bool(requires_grad)
+    t.name = name
+    return t
+
+
 def _warn_non_leaf_grad() -> None:
     import warnings
 
@@ -669,7 +685,6 @@ from autocnn.autograd.constructors import (  # noqa: E402, F401  (need Tensor; i
     ones_like,
     rand,
     randn,
-    tensor,
     zeros,
     zeros_like,
 )

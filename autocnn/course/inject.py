@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.symbolic.exercises.mistakes import CATALOGUE, vjp

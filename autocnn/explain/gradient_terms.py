@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd import hooks
-from autocnn.autograd.engine import graph_order, run_backward
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function, graph_order, run_backward
 from autocnn.autograd.tensor import Tensor
 from autocnn.explain._results import ToDict
 

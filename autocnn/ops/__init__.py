@@ -5,9 +5,9 @@ Everything else in autocnn — Tensor methods, layers, losses — is composed fr
 ========================  ================================================================
 file                      primitives
 ========================  ================================================================
-``arithmetic.py``         Add, Neg, Mul, Div, Pow
+``arithmetic.py``         Add, Neg, Mul, Div, Pow, Sum
 ``elementwise.py``        Exp, Log, Abs, Tanh, Sigmoid, Maximum (ReLU is maximum(x, 0))
-``reductions.py``         Sum, Max, Min
+``reductions.py``         Max, Min
 ``shape.py``              Reshape, Transpose, BroadcastTo, Cast, Identity
 ``indexing.py``           GetItem and its adjoint IndexAdd
 ``erf.py``                Erf (the Gauss error function, for exact GELU)
@@ -24,13 +24,13 @@ so a step does not page-fault fresh memory in again (docs/performance.md).
 exact special cases that symbolic tensors need.
 """
 
-from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow
+from autocnn.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sum
 from autocnn.ops.elementwise import Abs, Exp, Log, Maximum, Sigmoid, Tanh
 from autocnn.ops.erf import Erf
 from autocnn.ops.indexing import GetItem, IndexAdd
 from autocnn.ops.matmul import MatMul
 from autocnn.ops.pad import Pad, norm_pad_width
-from autocnn.ops.reductions import Max, Min, Sum
+from autocnn.ops.reductions import Max, Min
 from autocnn.ops.shape import BroadcastTo, Cast, Identity, Reshape, Transpose
 from autocnn.ops.windows import Fold, Unfold, output_size
 

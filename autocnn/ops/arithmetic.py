@@ -1,15 +1,18 @@
-"""Arithmetic primitives: add, neg, mul, div, pow.
+"""Arithmetic primitives: add, neg, mul, div, pow, and sum (the add of many entries).
 
 Binary ops broadcast as NumPy does; their backward returns gradients in the broadcast shape
 and the engine sums them back to each input's shape (one central place for that).
-Subtraction is a composition, a + (−b).
+Subtraction is a composition, a + (−b). The backward of ``Sum`` is a broadcast: the two are
+each other's adjoint, which is why the engine undoes broadcasting with a sum.
+
+``axis`` of ``Sum`` is always a sorted tuple of non-negative axes (``Tensor`` normalises it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import backend
 
 
@@ -57,6 +60,47 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+def kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of the result with keepdims=True: reduced axes become 1."""
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+
+
+
+def _accumulator(dtype: np.dtype) -> type | None:
+    """The dtype a sum of ``dtype`` entries accumulates in (None: NumPy's own).
+
+    NOTE: float16 sums accumulate in float32, as PyTorch's do (a float16 accumulator stops
+    growing at 2048 + 1 and overflows at 65504); the result is rounded back once. Bool and
+    small integer sums are int64 as in PyTorch (NumPy would give uint64 for uint8).
+    """
+    if dtype == np.float16:
+        return np.float32
+    if dtype.kind in "bu" or (dtype.kind == "i" and dtype.itemsize < 8):
+        return np.int64
+    return None
+
+
+class Sum(Function):
+    """y = Σ_axis x;  dL/dx = dL/dy broadcast back over the summed axes"""
+
+    params = ("axis", "keepdims")
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims=False):
+        ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
+        acc = _accumulator(x.dtype)
+        if x.dtype == np.float16:  # a true sum above 65504 is inf, as PyTorch's
+            with np.errstate(over="ignore"):
+                return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc).astype(np.float16)
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.keepdims:
+            grad = grad.reshape(kept_shape(ctx.in_shape, ctx.axis))
+        return grad.broadcast_to(ctx.in_shape)
 
 
 class Div(Function):

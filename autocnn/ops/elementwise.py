@@ -7,7 +7,7 @@ it exists).
 
 from __future__ import annotations
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
 from autocnn.ops import backend
 

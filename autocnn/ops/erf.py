@@ -7,7 +7,7 @@ written with Tensor operations, so second derivatives work too.
 
 from __future__ import annotations
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import backend
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 
 
 def is_basic_index(index: Any) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import workspace
 from autocnn.ops.shape import Transpose
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import backend
 
 

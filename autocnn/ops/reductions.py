@@ -1,4 +1,7 @@
-"""Reduction primitives: sum, max and min over axes (mean is a composition).
+"""Selecting reductions: max and min over axes, whose gradient goes to the selected entry.
+
+``Sum`` is with the arithmetic (``arithmetic.py``: it is the add of many entries); mean is a
+composition.
 
 ``first_max_mask`` (where the gradient of a max goes) lives beside ``Max``, with its speed
 path for small groups such as pooling windows.
@@ -12,13 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import backend
-
-
-def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape of the result with keepdims=True: reduced axes become 1."""
-    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+from autocnn.ops.arithmetic import kept_shape
 
 
 def _drop_axes(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
@@ -30,43 +29,8 @@ def _to_the_selected(ctx: Any, grad: Any) -> Any:
     """The backward of Max and Min: dL/dy goes to the entry the saved mask selected."""
     (mask,) = ctx.saved_tensors
     if not ctx.keepdims:
-        grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
+        grad = grad.reshape(kept_shape(ctx.in_shape, ctx.axis))
     return grad.broadcast_to(ctx.in_shape) * mask
-
-
-def _accumulator(dtype: np.dtype) -> type | None:
-    """The dtype a sum of ``dtype`` entries accumulates in (None: NumPy's own).
-
-    NOTE: float16 sums accumulate in float32, as PyTorch's do (a float16 accumulator stops
-    growing at 2048 + 1 and overflows at 65504); the result is rounded back once. Bool and
-    small integer sums are int64 as in PyTorch (NumPy would give uint64 for uint8).
-    """
-    if dtype == np.float16:
-        return np.float32
-    if dtype.kind in "bu" or (dtype.kind == "i" and dtype.itemsize < 8):
-        return np.int64
-    return None
-
-
-class Sum(Function):
-    """y = Σ_axis x;  dL/dx = dL/dy broadcast back over the summed axes"""
-
-    params = ("axis", "keepdims")
-
-    @staticmethod
-    def forward(ctx, x, axis, keepdims=False):
-        ctx.axis, ctx.keepdims, ctx.in_shape = axis, keepdims, x.shape
-        acc = _accumulator(x.dtype)
-        if x.dtype == np.float16:  # a true sum above 65504 is inf, as PyTorch's
-            with np.errstate(over="ignore"):
-                return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc).astype(np.float16)
-        return np.sum(x, axis=axis, keepdims=keepdims, dtype=acc)
-
-    @staticmethod
-    def backward(ctx, grad):
-        if not ctx.keepdims:
-            grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.axis))
-        return grad.broadcast_to(ctx.in_shape)
 
 
 class Max(Function):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 
 
 class Reshape(Function):

@@ -16,7 +16,7 @@ which NumPy does as elementwise max/add of contiguous slabs.
 
 from __future__ import annotations
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.ops import workspace
 
 

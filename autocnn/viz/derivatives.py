@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 

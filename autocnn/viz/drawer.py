@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import FREED, Function, Saved
+from autocnn.autograd.engine import FREED, Function, Saved
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.derivatives import local_derivatives
 from autocnn.viz.labels import (

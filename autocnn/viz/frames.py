@@ -17,7 +17,7 @@ from typing import Any
 
 import graphviz
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.drawer import Drawer, Frame, Options, check_options, draw
 from autocnn.viz.jupyter import readable_svg_html

@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 
 from autocnn.autograd import hooks
-from autocnn.autograd.engine import run_backward
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function, run_backward
 from autocnn.autograd.grad_mode import no_grad
 from autocnn.autograd.tensor import Tensor
 from autocnn.viz.walk import Graph

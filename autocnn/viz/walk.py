@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.engine import graph_order
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function, graph_order
 from autocnn.autograd.tensor import Tensor
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autocnn.autograd.function import Function
+from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
 from autocnn.symbolic.exercises.specs import OpSpec
 
