@@ -124,6 +124,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", choices=sorted(BENCHES), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is None and run_child("autocnn") is None:
+        sys.exit("overhead.py: autocnn is not importable from this Python; "
+                 "run `pip install -e .` in the repository first")
     if args.child:
         print(json.dumps({"seconds_per_op": BENCHES[args.child]()}))
         return
@@ -135,7 +138,7 @@ def main() -> None:
         for name, t in times.items():
             if t is not None:
                 rows[name].append(t)
-        if times["torch"]:
+        if times["torch"] and times["autocnn"]:
             ratios.append(times["autocnn"] / times["torch"])
         shown = "  ".join(
             f"{n} {t * 1e6:6.2f} µs" if t is not None else f"{n} (not installed)"

@@ -136,14 +136,63 @@ def test_fold_on_dirty_memory_still_zeroes_what_it_must(everything_pooled, k, s)
     np.testing.assert_allclose(folded, reference, rtol=1e-12, atol=1e-12)
 
 
-def test_a_free_buffer_serves_requests_down_to_half_its_size(everything_pooled) -> None:
-    big = workspace.empty((250,), np.float64)  # 2000 bytes
+def test_a_free_buffer_serves_requests_down_to_a_third_of_its_size(everything_pooled) -> None:
+    big = workspace.empty((300,), np.float64)  # 2400 bytes
     del big
-    fits = workspace.empty((3, 50), np.float64)  # 1200 bytes: served by the 2000-byte one
-    assert workspace.kept_bytes() == 2000 and fits.shape == (3, 50)
+    fits = workspace.empty((2, 50), np.float64)  # 800 bytes: served by the 2400-byte one
+    assert workspace.kept_bytes() == 2400 and fits.shape == (2, 50)
     del fits
-    small = workspace.empty((100,), np.float64)  # 800 bytes: under half, a buffer of its own
-    assert workspace.kept_bytes() == 2800 and small.flags.c_contiguous
+    small = workspace.empty((99,), np.float64)  # 792 bytes: under a third, one of its own
+    assert workspace.kept_bytes() == 2400 + 792 and small.flags.c_contiguous
+
+
+def test_a_miss_lets_go_of_the_unused_smaller_buffers(everything_pooled) -> None:
+    held = workspace.empty((10,), np.float64)  # 80 bytes, in use
+    free = workspace.empty((20,), np.float64)  # 160 bytes
+    del free
+    larger = workspace.empty((100,), np.float64)  # no buffer fits: the free 160 goes
+    assert workspace.kept_bytes() == 80 + 800
+    assert held.shape == (10,) and larger.shape == (100,)
+
+
+@pytest.mark.parametrize("ufunc", [np.add, np.multiply, np.maximum])
+@pytest.mark.parametrize("b_kind", ["same", "broadcast", "bool", "scalar"])
+def test_binary_gives_what_numpy_gives(everything_pooled, ufunc, b_kind) -> None:
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((6, 5)).astype(np.float32)
+    b = {"same": rng.standard_normal((6, 5)).astype(np.float32),
+         "broadcast": rng.standard_normal((5,)).astype(np.float32),
+         "bool": rng.standard_normal((6, 5)) > 0,
+         "scalar": 0.5}[b_kind]
+    out = workspace.binary(ufunc, a, b)
+    want = ufunc(a, b)
+    assert out is not None and out.dtype == want.dtype and out.shape == want.shape
+    np.testing.assert_array_equal(out, want)
+    assert workspace.kept_bytes() >= out.nbytes  # it came from the workspace
+
+
+@pytest.mark.parametrize("b", [np.float64(2.0), np.array(2.0), "x", None, 2.0 + 1j])
+def test_binary_leaves_scalars_and_odd_operands_to_numpy(everything_pooled, b) -> None:
+    a = np.ones((4, 4), np.float32)
+    assert workspace.binary(np.add, a, b) is None
+    assert workspace.binary(np.add, np.ones((4, 4), np.int32), 2.5) is None  # int + float
+
+
+def test_large_conv_outputs_come_from_the_workspace_and_match(monkeypatch) -> None:
+    """A ReLU and a bias add above MIN_BYTES use kept memory and still give NumPy's values."""
+    monkeypatch.setattr(workspace, "MIN_BYTES", 1 << 12)
+    workspace.release()
+    x = ac.tensor(np.random.default_rng(4).standard_normal((8, 300)), requires_grad=True)
+    bias = ac.tensor(np.ones(300), requires_grad=True)
+    before = workspace.kept_bytes()
+    y = ((x + bias).relu() * x).sum()
+    assert workspace.kept_bytes() > before
+    y.backward()
+    xd = x.data.copy()
+    z = xd + 1.0
+    np.testing.assert_allclose(x.grad.data, (z > 0) * xd + np.maximum(z, 0), rtol=1e-12)
+    np.testing.assert_allclose(bias.grad.data, ((z > 0) * xd).sum(0), rtol=1e-12)
+    workspace.release()
 
 
 def test_threads_never_get_the_same_buffer(everything_pooled) -> None:

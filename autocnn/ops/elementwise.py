@@ -7,9 +7,11 @@ it exists).
 
 from __future__ import annotations
 
+import numpy as np
+
 from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
-from autocnn.ops import backend
+from autocnn.ops import backend, workspace
 
 
 class Exp(Function):
@@ -98,7 +100,8 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(backend.greater(a, b))
-        return backend.maximum(a, b)
+        out = workspace.binary(np.maximum, a, b)  # large results in reused memory
+        return backend.maximum(a, b) if out is None else out
 
     @staticmethod
     def backward(ctx, grad):
