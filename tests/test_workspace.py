@@ -155,46 +155,6 @@ def test_a_miss_lets_go_of_the_unused_smaller_buffers(everything_pooled) -> None
     assert held.shape == (10,) and larger.shape == (100,)
 
 
-@pytest.mark.parametrize("ufunc", [np.add, np.multiply, np.maximum])
-@pytest.mark.parametrize("b_kind", ["same", "broadcast", "bool", "scalar"])
-def test_binary_gives_what_numpy_gives(everything_pooled, ufunc, b_kind) -> None:
-    rng = np.random.default_rng(3)
-    a = rng.standard_normal((6, 5)).astype(np.float32)
-    b = {"same": rng.standard_normal((6, 5)).astype(np.float32),
-         "broadcast": rng.standard_normal((5,)).astype(np.float32),
-         "bool": rng.standard_normal((6, 5)) > 0,
-         "scalar": 0.5}[b_kind]
-    out = workspace.binary(ufunc, a, b)
-    want = ufunc(a, b)
-    assert out is not None and out.dtype == want.dtype and out.shape == want.shape
-    np.testing.assert_array_equal(out, want)
-    assert workspace.kept_bytes() >= out.nbytes  # it came from the workspace
-
-
-@pytest.mark.parametrize("b", [np.float64(2.0), np.array(2.0), "x", None, 2.0 + 1j])
-def test_binary_leaves_scalars_and_odd_operands_to_numpy(everything_pooled, b) -> None:
-    a = np.ones((4, 4), np.float32)
-    assert workspace.binary(np.add, a, b) is None
-    assert workspace.binary(np.add, np.ones((4, 4), np.int32), 2.5) is None  # int + float
-
-
-def test_large_conv_outputs_come_from_the_workspace_and_match(monkeypatch) -> None:
-    """A ReLU and a bias add above MIN_BYTES use kept memory and still give NumPy's values."""
-    monkeypatch.setattr(workspace, "MIN_BYTES", 1 << 12)
-    workspace.release()
-    x = ac.tensor(np.random.default_rng(4).standard_normal((8, 300)), requires_grad=True)
-    bias = ac.tensor(np.ones(300), requires_grad=True)
-    before = workspace.kept_bytes()
-    y = ((x + bias).relu() * x).sum()
-    assert workspace.kept_bytes() > before
-    y.backward()
-    xd = x.data.copy()
-    z = xd + 1.0
-    np.testing.assert_allclose(x.grad.data, (z > 0) * xd + np.maximum(z, 0), rtol=1e-12)
-    np.testing.assert_allclose(bias.grad.data, ((z > 0) * xd).sum(0), rtol=1e-12)
-    workspace.release()
-
-
 def test_threads_never_get_the_same_buffer(everything_pooled) -> None:
     import threading
 

@@ -175,9 +175,11 @@ def _operands(a: Tensor, b: Any, op: str) -> tuple[Any, Any]:
         da = a.data.dtype
         db = b.data.dtype if isinstance(b, Tensor) else b.dtype
         if da is not db and da.kind != db.kind:
-            if da.kind == "f" and db.kind in "biu":
+            # NumPy already gives float op bool the float dtype (PyTorch's rule): no copy
+            # of a bool mask then (the masks of ReLU's and max pooling's backward)
+            if da.kind == "f" and db.kind in "iu":
                 b = (b.data if isinstance(b, Tensor) else b).astype(da)
-            elif db.kind == "f" and da.kind in "biu":
+            elif db.kind == "f" and da.kind in "iu":
                 a = Tensor._constant(a.data.astype(db))
     return a, b
 

@@ -7,11 +7,9 @@ it exists).
 
 from __future__ import annotations
 
-import numpy as np
-
 from autocnn.autograd.engine import Function
 from autocnn.autograd.tensor import Tensor
-from autocnn.ops import backend, workspace
+from autocnn.ops import backend
 
 
 class Exp(Function):
@@ -100,8 +98,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(backend.greater(a, b))
-        out = workspace.binary(np.maximum, a, b)  # large results in reused memory
-        return backend.maximum(a, b) if out is None else out
+        return backend.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):

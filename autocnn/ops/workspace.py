@@ -11,13 +11,12 @@ without changing how anything else in the process allocates.
 
 How. :func:`empty` keeps every buffer of at least :data:`MIN_BYTES` it hands out, and hands
 a kept buffer out again (for a request of its size, or up to SLACK times smaller) only when
-nothing else refers to it any more: the buffer's
-reference count says so (a NumPy view keeps a reference to the array it views, and so does
-every Tensor, graph node or ``.grad`` holding it or a view of it). A buffer the user still
-holds, directly or through a view, is never reused. A request that no kept buffer can serve
-lets go of the unused buffers smaller than itself: they were free and still too small, and
-would otherwise hold memory for as long as the process lives. :func:`binary` puts the large
-results of ``Add``, ``Mul`` and ``Maximum`` in this memory too. What is handed out is uninitialised,
+nothing else refers to it any more: the buffer's reference count says so (a NumPy view
+keeps a reference to the array it views, and so does every Tensor, graph node or ``.grad``
+holding it or a view of it). A buffer the user still holds, directly or through a view, is
+never reused. A request that no kept buffer can serve lets go of the unused buffers smaller
+than itself: they were free and still too small, and would otherwise hold memory for as
+long as the process lives. What is handed out is uninitialised,
 exactly as ``np.empty``; callers overwrite every element. This is a cache of memory, never
 of values: no result depends on it.
 
@@ -137,48 +136,6 @@ def empty(shape: Sequence[int], dtype: np.dtype | type) -> np.ndarray:
             _kept.setdefault(dtype, buffers).append(buf)
             _kept_bytes += nbytes
         return buf[:count].reshape(shape)  # a view: its reference marks buf as in use
-
-
-def binary(ufunc: np.ufunc, a: object, b: object) -> np.ndarray | None:
-    """``ufunc(a, b)`` (``np.add``, ``np.multiply``, ``np.maximum``) with its result in
-    memory from :func:`empty`, when it is large; else None, and the caller computes it
-    as before. The elementwise outputs of a conv layer (bias added, ReLU, the products of
-    backward) are as large as its columns and are asked for again every step too.
-
-    Only for two numeric arrays of at least one dimension (their result dtype is
-    ``np.result_type``, the ufunc's own), or a float array and a Python number (the
-    array's dtype, in NumPy 1 and 2 alike).
-    """
-    # the cheap tests first: this runs for every add, multiply and ReLU, mostly small ones
-    if type(a) is not np.ndarray:
-        return None
-    b_array = type(b) is np.ndarray
-    if a.nbytes < MIN_BYTES // 2 and not (b_array and b.nbytes >= MIN_BYTES // 2):
-        return None  # (a broadcast result may be larger than both: then plain NumPy)
-    if b_array:
-        if not (a.ndim and b.ndim):
-            return None
-        dtype = np.result_type(a, b)
-        shape = a.shape if a.shape == b.shape else np.broadcast_shapes(a.shape, b.shape)
-    elif type(b) in (float, int) and a.dtype.kind == "f":
-        dtype, shape = a.dtype, a.shape
-    else:
-        return None
-    if dtype.kind not in "biuf" or math.prod(shape) * dtype.itemsize < MIN_BYTES:
-        return None
-    return ufunc(a, b, out=empty(shape, dtype))
-
-
-def add(a: object, b: object) -> object:
-    """``a + b``; a large result in reused memory (see :func:`binary`)."""
-    out = binary(np.add, a, b)
-    return a + b if out is None else out
-
-
-def multiply(a: object, b: object) -> object:
-    """``a * b``; a large result in reused memory (see :func:`binary`)."""
-    out = binary(np.multiply, a, b)
-    return a * b if out is None else out
 
 
 def kept_bytes() -> int:
