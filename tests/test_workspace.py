@@ -117,6 +117,67 @@ def test_conv2d_and_max_pool_gradcheck_through_the_workspace(everything_pooled) 
         assert ac.autograd.gradcheck(lambda x: F.max_pool2d(x, 2, stride=1), (x,))
 
 
+@pytest.mark.parametrize("ufunc", [np.add, np.multiply])
+@pytest.mark.parametrize("b_kind", ["same", "broadcast", "bool", "int8", "float", "int"])
+def test_elementwise_gives_what_numpy_gives(everything_pooled, ufunc, b_kind) -> None:
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((6, 5)).astype(np.float32)
+    b = {"same": rng.standard_normal((6, 5)).astype(np.float32),
+         "broadcast": rng.standard_normal((5,)).astype(np.float32),
+         "bool": rng.standard_normal((6, 5)) > 0,
+         "int8": rng.integers(-3, 3, (6, 5)).astype(np.int8),
+         "float": 0.5, "int": 3}[b_kind]
+    out = workspace.elementwise(ufunc, a, b)
+    want = ufunc(a, b)
+    assert out.dtype == want.dtype and out.shape == want.shape
+    np.testing.assert_array_equal(out, want)
+    assert workspace.kept_bytes() >= out.nbytes  # it came from the workspace
+
+
+@pytest.mark.parametrize("b", [np.float64(2.0), np.array(2.0), 2.0 + 1j,
+                               np.array([1, 2], dtype=object)], ids=repr)
+def test_elementwise_leaves_odd_operands_to_numpy(everything_pooled, b) -> None:
+    a = np.ones((3, 2), np.float32)
+    out = workspace.elementwise(np.add, a, b)
+    want = np.add(a, b)
+    assert out.dtype == want.dtype
+    np.testing.assert_array_equal(out, want)
+    assert workspace.kept_bytes() == 0  # plain NumPy: nothing kept
+    ints = workspace.elementwise(np.add, np.ones((3, 2), np.int32), 2.5)  # int + float
+    assert ints.dtype == np.float64 and workspace.kept_bytes() == 0
+
+
+def test_batch_norm_and_relu_through_the_workspace_match_the_formula(everything_pooled) -> None:
+    """Every add and product of a batch-norm training step goes through reused memory
+    (MIN_BYTES = 0), twice over: the output and the gradients still match the closed form
+    dL/dx = (m·ĝ − Σĝ − x̂·Σ(ĝ·x̂)) / (m·σ), ĝ = γ·dL/dy (σ² biased, plus ε)."""
+    rng = np.random.default_rng(6)
+    x = ac.tensor(rng.standard_normal((4, 3, 5, 5)), requires_grad=True)
+    bn = ac.nn.BatchNorm2d(3, dtype=np.float64)
+    bn.weight.data[...] = [1.5, -0.5, 2.0]
+    bn.bias.data[...] = [0.1, 0.2, -0.3]
+    g = rng.standard_normal((4, 3, 5, 5))
+    axes, m = (0, 2, 3), 4 * 5 * 5
+    gamma, beta = bn.weight.data.reshape(1, 3, 1, 1), bn.bias.data.reshape(1, 3, 1, 1)
+    sigma = np.sqrt(x.data.var(axis=axes, keepdims=True) + 1e-5)
+    x_hat = (x.data - x.data.mean(axis=axes, keepdims=True)) / sigma
+    g_relu = np.where(x_hat * gamma + beta > 0, g, 0.0)  # dL/d(bn output)
+    g_hat = g_relu * gamma
+    dx = (m * g_hat - g_hat.sum(axis=axes, keepdims=True)
+          - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True)) / (m * sigma)
+    for _ in range(2):  # the second time on reused buffers
+        x.grad = None
+        bn.zero_grad()
+        y = bn(x).relu()
+        y.backward(ac.tensor(g))
+        np.testing.assert_allclose(y.data, np.maximum(x_hat * gamma + beta, 0), atol=1e-12)
+        np.testing.assert_allclose(x.grad.data, dx, atol=1e-10)
+        np.testing.assert_allclose(bn.weight.grad.data, (g_relu * x_hat).sum(axis=axes),
+                                   atol=1e-10)
+        np.testing.assert_allclose(bn.bias.grad.data, g_relu.sum(axis=axes), atol=1e-10)
+    assert workspace.kept_bytes() > 0
+
+
 @pytest.mark.parametrize(("k", "s"), [((3, 3), (1, 1)), ((2, 2), (3, 3)), ((3, 3), (2, 2))],
                          ids=str)
 def test_fold_on_dirty_memory_still_zeroes_what_it_must(everything_pooled, k, s) -> None:

@@ -326,7 +326,10 @@ def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Function, index: int) ->
 
 
 def _add_plain(a: Tensor, b: Tensor) -> Tensor:
-    return Tensor._constant(a.data + b.data)
+    x, y = a.data, b.data
+    if type(x) is np.ndarray and x.nbytes >= workspace.MIN_BYTES:  # reused memory (ops)
+        return Tensor._constant(workspace.elementwise(np.add, x, y))
+    return Tensor._constant(x + y)
 
 
 def _add_recorded(a: Tensor, b: Tensor) -> Tensor:
@@ -491,6 +494,6 @@ from autocnn import ops as _ops  # noqa: E402  (the engine's one import point in
 from autocnn.autograd import backward_args, node_errors  # noqa: E402
 from autocnn.autograd.extras import backward_pass  # noqa: E402
 from autocnn.autograd.tensor import Tensor  # noqa: E402  (Tensor needs Function first)
-from autocnn.ops import backend  # noqa: E402
+from autocnn.ops import backend, workspace  # noqa: E402
 
 _DIFFERENTIABLE_KINDS = backend.DIFFERENTIABLE_KINDS

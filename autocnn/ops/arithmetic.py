@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from autocnn.autograd.engine import Function
-from autocnn.ops import backend
+from autocnn.ops import backend, workspace
 
 
 class Add(Function):
@@ -21,6 +21,8 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if type(a) is np.ndarray and a.nbytes >= workspace.MIN_BYTES:
+            return workspace.elementwise(np.add, a, b)  # a large result: reused memory
         return a + b
 
     @staticmethod
@@ -43,8 +45,7 @@ class Neg(Function):
 class Mul(Function):
     """y = a · b;  dL/da = dL/dy · b,  dL/db = dL/dy · a
 
-    Each factor is saved only if the *other* one needs a gradient: ``x * mask`` with a
-    constant mask keeps the mask alone, not x.
+    Each factor is saved only if the *other* one needs a gradient (x * mask keeps the mask).
     """
 
     @staticmethod
@@ -53,6 +54,8 @@ class Mul(Function):
         if needs:  # () when no graph is recorded
             need_a, need_b = needs
             ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        if type(a) is np.ndarray and a.nbytes >= workspace.MIN_BYTES:
+            return workspace.elementwise(np.multiply, a, b)  # a large result: reused memory
         return a * b
 
     @staticmethod
